@@ -1,0 +1,71 @@
+"""chartguard: Helm chart admission and security-policy linter for NVIDIA Cloud Functions.
+
+Public API::
+
+    lint_chart(path, values=..., profile=..., backend=...) -> Report
+    lint_manifests(text_or_objects, profile=..., backend=...) -> Report
+    render_chart(path, values=...) -> Rendered
+
+Names are imported lazily so that ``import chartguard`` stays cheap on the CLI path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChartguardError",
+    "ConfigError",
+    "Finding",
+    "InputError",
+    "Location",
+    "ObjectRef",
+    "Profile",
+    "RenderError",
+    "Rendered",
+    "Report",
+    "Severity",
+    "UsageError",
+    "__version__",
+    "lint_chart",
+    "lint_manifests",
+    "load_profile",
+    "render_chart",
+]
+
+_LAZY = {
+    "lint_chart": "api",
+    "lint_manifests": "api",
+    "render_chart": "api",
+    "Report": "findings",
+    "Finding": "findings",
+    "Location": "findings",
+    "ObjectRef": "findings",
+    "Severity": "findings",
+    "ChartguardError": "errors",
+    "ConfigError": "errors",
+    "InputError": "errors",
+    "RenderError": "errors",
+    "UsageError": "errors",
+    "Profile": "profile",
+    "load_profile": "profile",
+    "Rendered": "render",
+}
+
+if TYPE_CHECKING:
+    from .api import lint_chart, lint_manifests, render_chart
+    from .errors import ChartguardError, ConfigError, InputError, RenderError, UsageError
+    from .findings import Finding, Location, ObjectRef, Report, Severity
+    from .profile import Profile, load_profile
+    from .render import Rendered
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chartguard' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)

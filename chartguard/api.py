@@ -1,0 +1,153 @@
+"""The library API: lint a chart or a manifest stream, render a chart.
+
+    >>> import chartguard
+    >>> report = chartguard.lint_chart("testcharts/good", values={"image": {"tag": "1.4.2"}})
+    >>> report.failed(), report.summary()["errors"]
+
+Both functions return a ``Report`` (``report.to_dict()`` is the JSON output format) and raise a
+``ChartguardError`` subclass with a one-line message for input they cannot judge.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Sequence
+
+from .chart import ChartSource, load_chart
+from .engine import run_rules
+from .errors import UsageError
+from .findings import Report
+from .manifests import Manifest, parse_stream
+from .profile import DEFAULT_PROFILE, Profile, load_profile
+from .render import RENDERERS, Rendered, RenderOptions, render_release
+from .values import ValueOptions, merge_values
+
+
+def lint_chart(
+    path: str | os.PathLike[str],
+    values: dict[str, Any] | None = None,
+    *,
+    value_files: Sequence[str] = (),
+    set_values: Sequence[str] = (),
+    set_string: Sequence[str] = (),
+    set_json: Sequence[str] = (),
+    set_file: Sequence[str] = (),
+    configuration: str | dict[str, Any] | None = None,
+    profile: str | Profile = DEFAULT_PROFILE,
+    backend: str | None = None,
+    strict: bool = False,
+    release_name: str | None = None,
+    namespace: str | None = None,
+    kube_version: str | None = None,
+    api_versions: Sequence[str] = (),
+    renderer: str = "embedded",
+) -> Report:
+    """Render the chart at ``path`` (directory or ``.tgz``) with Helm and check it.
+
+    ``values`` is the first values layer; then ``value_files`` (``-f``), ``configuration`` (NVCF's
+    deployment override, a dict or JSON text or ``@file``), and the ``--set*`` expressions, merged
+    as Helm merges them. Render settings default to the profile's (NVCF: ``mini-service``,
+    ``default``, Kubernetes v1.20.0).
+    """
+    resolved = _profile(profile, backend, strict)
+    chart = load_chart(path)
+    rendered = render_chart(
+        chart,
+        values,
+        value_files=value_files,
+        set_values=set_values,
+        set_string=set_string,
+        set_json=set_json,
+        set_file=set_file,
+        configuration=configuration,
+        profile=resolved,
+        release_name=release_name,
+        namespace=namespace,
+        kube_version=kube_version,
+        api_versions=api_versions,
+        renderer=renderer,
+    )
+    return run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display)
+
+
+def lint_manifests(
+    manifests: str | Iterable[dict[str, Any]],
+    *,
+    profile: str | Profile = DEFAULT_PROFILE,
+    backend: str | None = None,
+    strict: bool = False,
+    source: str = "<input>",
+) -> Report:
+    """Check already-rendered manifests: YAML text (``helm template`` output) or objects in order.
+
+    Objects annotated ``helm.sh/hook`` are treated as hooks, as Helm does.
+    """
+    resolved = _profile(profile, backend, strict)
+    if isinstance(manifests, str):
+        parsed = parse_stream(manifests)
+    else:
+        parsed = _from_objects(manifests)
+    regular = [m for m in parsed if m.hook is None]
+    hooks = [m for m in parsed if m.hook is not None]
+    return run_rules(regular, resolved, hooks=hooks, target=source, input_path=source)
+
+
+def render_chart(
+    chart: str | os.PathLike[str] | ChartSource,
+    values: dict[str, Any] | None = None,
+    *,
+    value_files: Sequence[str] = (),
+    set_values: Sequence[str] = (),
+    set_string: Sequence[str] = (),
+    set_json: Sequence[str] = (),
+    set_file: Sequence[str] = (),
+    configuration: str | dict[str, Any] | None = None,
+    profile: str | Profile = DEFAULT_PROFILE,
+    release_name: str | None = None,
+    namespace: str | None = None,
+    kube_version: str | None = None,
+    api_versions: Sequence[str] = (),
+    renderer: str = "embedded",
+) -> Rendered:
+    """Render a chart into Helm's release (objects in install order, hooks and NOTES apart)."""
+    resolved = _profile(profile, None, False)
+    source = chart if isinstance(chart, ChartSource) else load_chart(chart)
+    user_values = merge_values(
+        ValueOptions(
+            value_files=list(value_files),
+            configuration=configuration,
+            set_json=list(set_json),
+            set=list(set_values),
+            set_string=list(set_string),
+            set_file=list(set_file),
+        ),
+        values,
+    )
+    defaults = resolved.render
+    options = RenderOptions(
+        release_name=release_name or defaults.get("release_name", "mini-service"),
+        namespace=namespace or defaults.get("namespace", "default"),
+        kube_version=kube_version or defaults.get("kube_version"),
+        api_versions=list(api_versions),
+    )
+    if renderer not in RENDERERS:
+        raise UsageError(f"unknown renderer {renderer!r} (choose from {', '.join(RENDERERS)})")
+    return render_release(source, user_values, options, RENDERERS[renderer]())
+
+
+def _profile(profile: str | Profile, backend: str | None, strict: bool) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile, backend=backend, strict=strict)
+
+
+def _from_objects(objects: Iterable[dict[str, Any]]) -> list[Manifest]:
+    import yaml
+
+    manifests = []
+    for i, obj in enumerate(objects):
+        if not isinstance(obj, dict):
+            raise UsageError(f"object {i}: expected a mapping, got {type(obj).__name__}")
+        text = yaml.safe_dump(obj, sort_keys=False)
+        manifests.append(Manifest(obj=obj, text=text, index=i))
+    return manifests

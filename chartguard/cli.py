@@ -1,0 +1,264 @@
+"""The ``chartguard`` command line.
+
+Exit codes: 0 clean (no finding at or above ``--fail-on``), 1 findings at or above ``--fail-on``,
+2 usage, configuration, input or render errors (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import ChartguardError, InputError, UsageError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MAX_STDIN_BYTES = 64 * 1024 * 1024
+FORMATS = ("text", "json", "sarif", "junit", "github")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _guarded(command: Callable[..., int | None]) -> Callable[..., None]:
+    """Run a command body; turn chartguard errors into one line on stderr and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs)
+        except ChartguardError as exc:
+            click.echo(f"chartguard: {exc.kind}: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"chartguard: hint: {exc.hint}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("chartguard: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(EXIT_CLEAN)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
+            click.echo(f"chartguard: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+            sys.exit(EXIT_ERROR)
+        sys.exit(code or EXIT_CLEAN)
+
+    return wrapper
+
+
+def _value_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The value and render flags shared by ``lint`` and ``render`` (same names as ``helm template``)."""
+    options = [
+        click.option("-f", "--values", "value_files", multiple=True, metavar="FILE", help="Values file (repeatable; '-' reads stdin)."),
+        click.option("--set", "set_values", multiple=True, metavar="K=V", help="Set values (Helm --set syntax; repeatable)."),
+        click.option("--set-string", multiple=True, metavar="K=V", help="Set STRING values (repeatable)."),
+        click.option("--set-json", multiple=True, metavar="K=JSON", help="Set JSON values (repeatable)."),
+        click.option("--set-file", multiple=True, metavar="K=PATH", help="Set values from files (repeatable)."),
+        click.option("--configuration", metavar="JSON|@FILE", help="NVCF deployment 'configuration' override (JSON object or @file)."),
+        click.option("--release-name", metavar="NAME", help="Release name [profile default: mini-service]."),
+        click.option("-n", "--namespace", metavar="NS", help="Namespace [profile default: default]."),
+        click.option("--kube-version", metavar="VER", help="Kubernetes version for Capabilities and kubeVersion checks [NVCF: v1.20.0]."),
+        click.option("-a", "--api-versions", multiple=True, metavar="GV", help="Extra API versions for Capabilities (repeatable, or comma-separated)."),
+        click.option("--renderer", type=click.Choice(["embedded", "helm"]), default="embedded", show_default=True, help="Embedded Helm v4 engine, or `helm template` from PATH."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="chartguard")
+def main() -> None:
+    """Lint Helm charts against the NVIDIA Cloud Functions (NVCF) helm-function rules.
+
+    \b
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/input/render error.
+    """
+
+
+@main.command()
+@click.argument("target", metavar="CHART|MANIFEST|-")
+@_value_options
+@click.option("-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile (see `chartguard profiles`).")
+@click.option("-b", "--backend", metavar="NAME", help="NVCF backend the function deploys to (e.g. GFN); backend-only kinds/volumes are checked against it.")
+@click.option("--strict", is_flag=True, help="Apply the profile's strict severities (NVCF 'should' rules become errors).")
+@click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--color/--no-color", default=None, help="Colour text output [default: when stdout is a terminal].")
+@_guarded
+def lint(target: str, profile: str, backend: str | None, strict: bool, disabled: tuple[str, ...], output_format: str,
+         output: str | None, fail_on: str, color: bool | None, **render_flags: Any) -> int:  # fmt: skip
+    """Render a chart (directory or .tgz) with Helm, or read rendered manifests (file or '-'
+    for stdin), and report every NVCF violation with its file and line."""
+    from .findings import Severity
+    from .output import FORMATTERS
+    from .profile import load_profile
+
+    resolved = load_profile(profile, backend=backend, strict=strict)
+    if disabled:
+        resolved.rules = _without(resolved.rules, disabled)
+    report = _lint_target(target, resolved, render_flags)
+    threshold = Severity.parse(fail_on) if fail_on != "never" else None
+    use_colour = (color if color is not None else sys.stdout.isatty() and "NO_COLOR" not in os.environ) and not output
+    text = FORMATTERS[output_format](report, threshold or Severity.ERROR, use_colour and output_format == "text")
+    _emit(text, output)
+    return EXIT_FINDINGS if threshold is not None and report.failed(threshold) else EXIT_CLEAN
+
+
+@main.command()
+@click.argument("chart", metavar="CHART")
+@_value_options
+@click.option("-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile whose render defaults apply.")
+@click.option("--hooks/--no-hooks", default=False, help="Also print hook objects (after the release, as `helm template` does).")
+@click.option("--notes", is_flag=True, help="Print the rendered NOTES.txt on stderr.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the stream to a file.")
+@_guarded
+def render(chart: str, profile: str, hooks: bool, notes: bool, output: str | None, **render_flags: Any) -> int:
+    """Render a chart as NVCF does and print the manifest stream (CRDs first, install order)."""
+    from .api import render_chart
+
+    rendered = render_chart(chart, profile=profile, **_render_kwargs(render_flags))
+    _emit(rendered.stream(include_hooks=hooks), output)
+    if notes and rendered.notes:
+        click.echo(rendered.notes, err=True)
+    return EXIT_CLEAN
+
+
+@main.command()
+@click.argument("rule_id", required=False, metavar="[RULE]")
+@click.option("--markdown", is_flag=True, help="Print the full rule reference (docs/rules.md).")
+@_guarded
+def rules(rule_id: str | None, markdown: bool) -> int:
+    """List the rules, or explain one."""
+    from .docs import describe_rule, rule_reference
+    from .rules import BY_ID, RULES
+
+    if markdown:
+        click.echo(rule_reference(), nl=False)
+        return EXIT_CLEAN
+    if rule_id:
+        if rule_id not in BY_ID:
+            raise UsageError(f"unknown rule id {rule_id!r} (see `chartguard rules`)")
+        click.echo(describe_rule(BY_ID[rule_id]), nl=False)
+        return EXIT_CLEAN
+    width = max(len(r.id) for r in RULES)
+    for rule in RULES:
+        click.echo(f"{rule.id:<{width}}  {str(rule.severity):<7}  {rule.title}")
+    return EXIT_CLEAN
+
+
+@main.command()
+@click.argument("name", required=False, metavar="[PROFILE]")
+@click.option("-b", "--backend", metavar="NAME", help="Show the profile as it applies to this backend.")
+@click.option("--strict", is_flag=True, help="Show strict severities.")
+@click.option("--raw", is_flag=True, help="Print the profile file as written.")
+@_guarded
+def profiles(name: str | None, backend: str | None, strict: bool, raw: bool) -> int:
+    """List the profiles, or show one."""
+    from .docs import describe_profile
+    from .profile import builtin_names, load_profile, profile_document
+
+    if name is None:
+        loaded = [load_profile(n) for n in builtin_names()]
+        width = max(len(p.name) for p in loaded)
+        for profile in loaded:
+            click.echo(f"{profile.name:<{width}}  {profile.title}")
+        return EXIT_CLEAN
+    if raw:
+        import yaml
+
+        click.echo(yaml.safe_dump(profile_document(name), sort_keys=False, allow_unicode=True), nl=False)
+        return EXIT_CLEAN
+    click.echo(describe_profile(load_profile(name, backend=backend, strict=strict)), nl=False)
+    return EXIT_CLEAN
+
+
+def _lint_target(target: str, profile: Any, render_flags: dict[str, Any]) -> Any:
+    from .api import lint_chart, lint_manifests
+
+    if target == "-" or _is_manifest_file(target):
+        if _has_values(render_flags):
+            raise UsageError("values and render flags apply to charts, not to rendered manifests")
+        text = _read_stdin() if target == "-" else _read_manifest_file(target)
+        return lint_manifests(text, profile=profile, source="<stdin>" if target == "-" else target)
+    return lint_chart(target, profile=profile, **_render_kwargs(render_flags))
+
+
+def _render_kwargs(flags: dict[str, Any]) -> dict[str, Any]:
+    api_versions = [v.strip() for item in flags.get("api_versions") or () for v in item.split(",") if v.strip()]
+    return {
+        "value_files": list(flags.get("value_files") or ()),
+        "set_values": list(flags.get("set_values") or ()),
+        "set_string": list(flags.get("set_string") or ()),
+        "set_json": list(flags.get("set_json") or ()),
+        "set_file": list(flags.get("set_file") or ()),
+        "configuration": flags.get("configuration"),
+        "release_name": flags.get("release_name"),
+        "namespace": flags.get("namespace"),
+        "kube_version": flags.get("kube_version"),
+        "api_versions": api_versions,
+        "renderer": flags.get("renderer") or "embedded",
+    }
+
+
+def _has_values(flags: dict[str, Any]) -> bool:
+    return any(flags.get(k) for k in flags if k != "renderer") or flags.get("renderer") not in (None, "embedded")
+
+
+def _is_manifest_file(target: str) -> bool:
+    path = Path(target)
+    if not path.is_file() or not target.lower().endswith(MANIFEST_SUFFIXES):
+        return False
+    with path.open("rb") as handle:
+        return handle.read(2) != b"\x1f\x8b"  # a gzip file named .yaml is still a chart archive
+
+
+def _read_manifest_file(target: str) -> str:
+    size = Path(target).stat().st_size
+    if size > MAX_STDIN_BYTES:
+        raise InputError(f"{target}: {size:,} bytes is more than the {MAX_STDIN_BYTES:,} bytes chartguard reads")
+    try:
+        return Path(target).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{target}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("'-' reads manifests from stdin, but stdin is a terminal (pipe `helm template` into it)")
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise InputError(f"<stdin>: more than {MAX_STDIN_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"<stdin>: not UTF-8 text (byte {exc.start})") from None
+
+
+def _without(configs: list[Any], disabled: tuple[str, ...]) -> list[Any]:
+    from .rules import BY_ID
+
+    unknown = [rule_id for rule_id in disabled if rule_id not in BY_ID]
+    if unknown:
+        raise UsageError(f"--disable: unknown rule id {unknown[0]!r} (see `chartguard rules`)")
+    return [c for c in configs if c.rule.id not in disabled]
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: {exc.strerror}") from None
+    else:
+        click.echo(text, nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,98 @@
+"""Run a profile's rules over a release and build the Report.
+
+Each violation becomes a Finding with the object it is about and its location: the chart template
+and line (best effort, see sourcemap.py) when the release came from a chart, the line in the input
+file otherwise, and always the line in the rendered stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .chart import ChartSource
+from .findings import Finding, Location, ObjectRef, Report
+from .manifests import Manifest
+from .profile import Profile
+from .rules.base import RuleContext, Violation
+from .sourcemap import template_line
+from .workloads import is_pod_bearing
+
+
+def run_rules(
+    manifests: list[Manifest],
+    profile: Profile,
+    *,
+    hooks: list[Manifest] | None = None,
+    chart: ChartSource | None = None,
+    target: str = "",
+    input_path: str = "",
+) -> Report:
+    """Check ``manifests`` (and ``hooks``, ``chart``) against ``profile``."""
+    hooks = hooks or []
+    locate = _locator(chart, input_path)
+    findings: list[Finding] = []
+    pod_bearing = [is_pod_bearing(m.obj) for m in manifests]
+    for config in profile.rules:
+        rule = config.rule
+        context = RuleContext(manifests=manifests, hooks=hooks, chart=chart, backend=profile.backend, params=config.params)
+        if rule.scope == "release":
+            results = [(v, None) for v in rule.check(context)]
+        else:
+            results = [
+                (violation, manifest)
+                for manifest, pods in zip(manifests, pod_bearing)
+                if rule.applies_to(manifest.kind, pods)
+                for violation in rule.check(manifest, context)
+            ]
+        for violation, manifest in results:
+            subject = violation.manifest or manifest
+            findings.append(
+                Finding(
+                    rule_id=rule.id,
+                    severity=violation.severity or config.severity,
+                    reason=violation.reason or rule.reason,
+                    detail=violation.detail,
+                    object=subject.ref if subject else _chart_ref(chart),
+                    pointer=violation.pointer,
+                    location=violation.location or (locate(subject, violation.pointer) if subject else Location()),
+                    remediation=rule.remediation,
+                )
+            )
+    findings.sort(key=lambda f: (f.location.path, f.location.line, -f.severity, f.rule_id))
+    return Report(
+        target=target,
+        profile=profile.name,
+        backend=profile.backend,
+        strict=profile.strict,
+        chart=_chart_summary(chart),
+        findings=findings,
+        objects=len(manifests),
+        hooks=len(hooks),
+        rule_ids=[config.rule.id for config in profile.rules],
+    )
+
+
+def _locator(chart: ChartSource | None, input_path: str) -> Callable[[Manifest, str], Location]:
+    def locate(manifest: Manifest, pointer: str) -> Location:
+        doc_line = manifest.line_of(pointer)
+        stream_line = manifest.stream_line + doc_line - 1 if manifest.stream_line else 0
+        if chart is not None and manifest.template:
+            source = chart.template_source(manifest.template)
+            line = template_line(manifest.text, doc_line, source) if source is not None else 0
+            return Location(chart.display_path(manifest.template), line, stream_line, manifest.template)
+        return Location(input_path or manifest.template, stream_line, stream_line, manifest.template)
+
+    return locate
+
+
+def _chart_ref(chart: ChartSource | None) -> ObjectRef:
+    return ObjectRef(kind="Chart", name=chart.name) if chart else ObjectRef()
+
+
+def _chart_summary(chart: ChartSource | None) -> dict[str, Any] | None:
+    if chart is None:
+        return None
+    return {"name": chart.name, "version": chart.version, "path": chart.display}
+
+
+__all__ = ["run_rules", "Violation"]

@@ -1,0 +1,243 @@
+"""Split and parse manifest streams the way Helm does, keeping every object's source.
+
+Helm splits a rendered template on ``(?:^|\\s*\\n)---\\s*`` (so ``---# comment`` starts a document
+whose first line is a comment), trims each piece and drops empty ones. chartguard does the same,
+parses each document with the safe YAML loader, and remembers where it came from: the template
+path, the line of the document in that template's rendered output, and its line in the stream.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import InputError
+from .findings import ObjectRef
+
+try:  # libyaml is ~10x faster; PyPI wheels of PyYAML ship it
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - pure-Python PyYAML build
+    _Loader = yaml.SafeLoader
+
+#: Helm's document separator (pkg/releaseutil/manifest.go).
+_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+_SOURCE_COMMENT = re.compile(r"^# Source: (.+)$", re.MULTILINE)
+
+#: A document whose aliases expand to more nodes than this is rejected (billion-laughs guard).
+MAX_EXPANDED_NODES = 1_000_000
+
+HOOK_ANNOTATION = "helm.sh/hook"
+
+
+@dataclass
+class Manifest:
+    """One parsed Kubernetes object and where it came from.
+
+    ``template`` is Helm's template name (``mychart/templates/deployment.yaml``) or ``""``;
+    ``template_line`` the 1-based line where the document starts in that template's rendered
+    output; ``stream_line`` where it starts in the rendered stream; ``index`` its 0-based
+    position among the stream's documents.
+    """
+
+    obj: dict[str, Any]
+    text: str
+    template: str = ""
+    template_line: int = 1
+    stream_line: int = 0
+    index: int = 0
+    _line_index: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def api_version(self) -> str:
+        value = self.obj.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.obj.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        name = self.metadata.get("name")
+        return name if isinstance(name, str) else ""
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        annotations = self.metadata.get("annotations")
+        return annotations if isinstance(annotations, dict) else {}
+
+    @property
+    def hook(self) -> str | None:
+        """The ``helm.sh/hook`` annotation value, or None for a regular manifest."""
+        value = self.annotations.get(HOOK_ANNOTATION)
+        return None if value is None else str(value)
+
+    @property
+    def size(self) -> int:
+        """Size of the document in bytes, as NVCF measures it."""
+        return len(self.text.encode("utf-8", "surrogatepass"))
+
+    @property
+    def ref(self) -> ObjectRef:
+        namespace = self.metadata.get("namespace")
+        return ObjectRef(
+            api_version=self.api_version,
+            kind=self.kind,
+            name=self.name,
+            namespace=namespace if isinstance(namespace, str) else "",
+        )
+
+    def line_of(self, pointer: str) -> int:
+        """1-based line (within this document) of the node at a JSON pointer; the nearest
+        existing ancestor when the pointer names a missing field; 1 when unknown."""
+        if self._line_index is None:
+            self._line_index = _index_lines(self.text)
+        while True:
+            line = self._line_index.get(pointer)
+            if line is not None:
+                return line
+            if not pointer:
+                return 1
+            pointer = pointer.rsplit("/", 1)[0]
+
+
+def split_documents(text: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(offset, document)`` for each non-empty document, exactly as Helm splits.
+
+    ``offset`` is the character offset of the (trimmed) document in ``text``.
+    """
+    start = 0
+    for match in _SEPARATOR.finditer(text):
+        yield from _trimmed(text, start, match.start())
+        start = match.end()
+    yield from _trimmed(text, start, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        yield start + (len(piece) - len(piece.lstrip())), stripped
+
+
+def parse_document(text: str, where: str) -> Any:
+    """Parse one YAML document safely; raise InputError naming ``where`` on bad YAML or bombs."""
+    try:
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML parse error in {where}: {_yaml_message(exc)}") from None
+    except RecursionError:
+        raise InputError(f"YAML parse error in {where}: nesting too deep") from None
+    if "&" in text and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
+        raise InputError(f"YAML alias bomb in {where}: aliases expand beyond {MAX_EXPANDED_NODES:,} nodes")
+    return value
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 1}: {problem}" if mark is not None else str(problem)
+
+
+def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
+    """Node count of ``value`` with shared (aliased) subtrees counted once per use."""
+    if isinstance(value, (dict, list)):
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        if depth > 500:
+            raise InputError("YAML nesting deeper than 500 levels")
+        children = value.values() if isinstance(value, dict) else value
+        size = 1 + sum(_expanded_size(child, memo, depth + 1) for child in children)
+        memo[key] = size
+        return size
+    return 1
+
+
+def parse_template_output(template: str, text: str, first_index: int = 0, stream_line: int = 0) -> list[Manifest]:
+    """Parse one template's rendered output into manifests (documents that are not mappings
+    with content are skipped). ``first_index`` numbers the documents within the stream."""
+    manifests = []
+    for offset, doc in split_documents(text):
+        line = text.count("\n", 0, offset) + 1
+        value = parse_document(doc, f"{template or '<input>'} (line {line})")
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InputError(
+                f"{template or '<input>'} line {line}: document is a {type(value).__name__}, not a Kubernetes object"
+            )
+        manifests.append(
+            Manifest(
+                obj=value,
+                text=doc,
+                template=template,
+                template_line=line,
+                stream_line=stream_line + line - 1 if stream_line else 0,
+                index=first_index + len(manifests),
+            )
+        )
+    return manifests
+
+
+def parse_stream(text: str) -> list[Manifest]:
+    """Parse an already-rendered stream (``helm template`` output, ``kubectl`` YAML).
+
+    ``# Source: <template>`` comments, which Helm writes at the top of every document, give
+    each object its template; lines are lines of the stream.
+    """
+    manifests = []
+    for offset, doc in split_documents(text):
+        line = text.count("\n", 0, offset) + 1
+        value = parse_document(doc, f"document at line {line}")
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InputError(f"line {line}: document is a {type(value).__name__}, not a Kubernetes object")
+        source = _SOURCE_COMMENT.search(doc)
+        manifests.append(
+            Manifest(
+                obj=value,
+                text=doc,
+                template=source.group(1).strip() if source and source.start() == 0 else "",
+                template_line=line,
+                stream_line=line,
+                index=len(manifests),
+            )
+        )
+    return manifests
+
+
+def _index_lines(text: str) -> dict[str, int]:
+    """Map JSON pointers of every node in a YAML document to 1-based lines (keys' lines)."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[str, int] = {}
+    stack: list[tuple[str, yaml.Node, int]] = [("", root, root.start_mark.line + 1)] if root else []
+    while stack:
+        pointer, node, line = stack.pop()
+        lines[pointer] = line
+        if isinstance(node, yaml.MappingNode):
+            for key, child in node.value:
+                token = str(key.value).replace("~", "~0").replace("/", "~1")
+                stack.append((f"{pointer}/{token}", child, key.start_mark.line + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, child in enumerate(node.value):
+                stack.append((f"{pointer}/{i}", child, child.start_mark.line + 1))
+    return lines
+
+
+def pointer(*parts: str | int) -> str:
+    """Build an RFC 6901 JSON pointer from path parts."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)

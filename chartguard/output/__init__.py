@@ -1,0 +1,20 @@
+"""Report formatters: one module per format, each ``format_report(report, fail_on) -> str``."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..findings import Report, Severity
+from . import github, json_format, junit, sarif, text
+
+Formatter = Callable[[Report, Severity, bool], str]
+
+FORMATTERS: dict[str, Formatter] = {
+    "text": text.format_report,
+    "json": json_format.format_report,
+    "sarif": sarif.format_report,
+    "junit": junit.format_report,
+    "github": github.format_report,
+}
+
+__all__ = ["FORMATTERS", "Formatter"]

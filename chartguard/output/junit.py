@@ -1,0 +1,38 @@
+"""JUnit XML for CI test reports: one test case per rule run; findings at or above ``--fail-on``
+are failures, lower ones are written to the case's system-out."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from ..findings import Report, Severity
+from .text import format_finding
+
+
+def format_report(report: Report, fail_on: Severity = Severity.ERROR, colour: bool = False) -> str:
+    by_rule: dict[str, list] = {}
+    for finding in report.findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    suites = ET.Element("testsuites", name="chartguard")
+    suite = ET.SubElement(suites, "testsuite", name=f"chartguard {report.target}", hostname="chartguard")
+    failures = 0
+    rule_ids = report.rule_ids or sorted(by_rule)
+    for rule_id in rule_ids:
+        case = ET.SubElement(suite, "testcase", classname=f"chartguard.{report.profile}", name=rule_id)
+        findings = by_rule.get(rule_id, [])
+        failing = [f for f in findings if f.severity >= fail_on]
+        if failing:
+            failures += 1
+            failure = ET.SubElement(case, "failure", type=rule_id, message=f"{len(failing)} finding(s): {failing[0].reason}")
+            failure.text = "\n".join(format_finding(f) for f in failing)
+        others = [f for f in findings if f.severity < fail_on]
+        if others:
+            ET.SubElement(case, "system-out").text = "\n".join(format_finding(f) for f in others)
+    suite.set("tests", str(len(rule_ids)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suites.set("tests", str(len(rule_ids)))
+    suites.set("failures", str(failures))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+

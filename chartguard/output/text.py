@@ -1,0 +1,56 @@
+"""Compiler-style text: ``file:line: severity: reason (object: detail) [rule-id]``, grouped by file."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ..findings import Finding, Report, Severity
+
+_COLOURS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[1;36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def format_finding(finding: Finding, colour: bool = False) -> str:
+    """One finding on one line."""
+    where = finding.location.path or "<input>"
+    if finding.location.line:
+        where += f":{finding.location.line}"
+    detail = f"{finding.object}: {finding.detail}" if finding.detail else str(finding.object)
+    severity = str(finding.severity)
+    if colour:
+        where = f"{_BOLD}{where}{_RESET}"
+        severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
+        return f"{where}: {severity}: {finding.reason} ({detail}) {_DIM}[{finding.rule_id}]{_RESET}"
+    return f"{where}: {severity}: {finding.reason} ({detail}) [{finding.rule_id}]"
+
+
+def summary_line(report: Report, fail_on: Severity = Severity.ERROR) -> str:
+    counts = report.summary()
+    parts = [
+        _plural(counts["errors"], "error"),
+        _plural(counts["warnings"], "warning"),
+        _plural(counts["infos"], "info", "infos"),
+    ]
+    hooks = f" and {_plural(report.hooks, 'hook')}" if report.hooks else ""
+    backend = report.backend or "any backend"
+    verdict = "FAIL" if report.failed(fail_on) else "PASS"
+    return (
+        f"{verdict}: {', '.join(parts)} in {_plural(report.objects, 'object')}{hooks} "
+        f"({report.rules_run} rules, profile {report.profile}{', strict' if report.strict else ''}, {backend})"
+    )
+
+
+def format_report(report: Report, fail_on: Severity = Severity.ERROR, colour: bool = False) -> str:
+    lines = []
+    for _, group in groupby(report.findings, key=lambda f: f.location.path):
+        lines.extend(format_finding(f, colour) for f in group)
+        lines.append("")
+    summary = summary_line(report, fail_on)
+    if colour:
+        summary = f"{_COLOURS[Severity.ERROR] if report.failed(fail_on) else chr(27) + '[1;32m'}{summary}{_RESET}"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"

@@ -1,0 +1,213 @@
+"""Profiles: which rules run, at what severity, with which params (data in ``policies/*.yaml``).
+
+A profile may ``extends`` another (rules and backends merge, params deep-merge, lists replace),
+carry ``backends:`` overrides that apply when ``--backend`` names that backend, set a rule's
+``strict`` severity (used with ``--strict``), and give render defaults (release name, namespace,
+Kubernetes version). Profiles from a file are validated against ``policies/profile.schema.json``
+and each rule's params against the rule's own schema; the built-in profiles are validated by the
+test suite, so loading them costs no schema validation at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .findings import Severity
+from .rules import BY_ID, Rule
+
+DEFAULT_PROFILE = "nvcf"
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """One enabled rule as a profile configures it."""
+
+    rule: Rule
+    severity: Severity
+    params: dict[str, Any]
+
+
+@dataclass
+class Profile:
+    """A resolved profile: inheritance, backend override and strictness applied."""
+
+    name: str
+    title: str
+    follows: str
+    description: str
+    rules: list[RuleConfig]
+    render: dict[str, Any] = field(default_factory=dict)
+    backend: str | None = None
+    strict: bool = False
+    extends: str | None = None
+
+
+def builtin_names() -> list[str]:
+    """Names of the profiles shipped in ``policies/``."""
+    return sorted(p.name[: -len(".yaml")] for p in _policies().iterdir() if p.name.endswith(".yaml"))
+
+
+def load_profile(spec: str = DEFAULT_PROFILE, backend: str | None = None, strict: bool = False) -> Profile:
+    """Resolve a built-in profile name or a path to a profile YAML file."""
+    raw, source = _load_raw(spec, validate=_is_path(spec))
+    chain = [raw]
+    seen = {raw.get("name", spec)}
+    while chain[-1].get("extends"):
+        parent_name = chain[-1]["extends"]
+        if parent_name in seen:
+            raise ConfigError(f"profile {spec}: 'extends' loops through {parent_name!r}")
+        seen.add(parent_name)
+        parent, _ = _load_raw(parent_name, validate=_is_path(parent_name))
+        chain.append(parent)
+    merged: dict[str, Any] = {}
+    for layer in reversed(chain):
+        merged = _merge_profile(merged, layer)
+    strict = strict or bool(merged.get("strict"))
+    if backend:
+        for name, override in (merged.get("backends") or {}).items():
+            if name.upper() == backend.upper():
+                merged = _merge_profile(merged, override)
+    return Profile(
+        name=raw.get("name", spec),
+        title=merged.get("title", ""),
+        follows=merged.get("follows", ""),
+        description=merged.get("description", ""),
+        rules=_rule_configs(merged.get("rules") or {}, strict, source, validate=_is_path(spec)),
+        render=merged.get("render") or {},
+        backend=backend.upper() if backend else None,
+        strict=strict,
+        extends=raw.get("extends"),
+    )
+
+
+def profile_document(spec: str) -> dict[str, Any]:
+    """The profile as written (for ``chartguard profiles NAME``)."""
+    return _load_raw(spec, validate=_is_path(spec))[0]
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema every profile file must satisfy."""
+    return json.loads((_policies() / "profile.schema.json").read_text(encoding="utf-8"))
+
+
+def validate_profile_document(document: Any, source: str) -> None:
+    """Raise ConfigError with the first schema violation, naming the field."""
+    import jsonschema  # only for profiles from files (and the test suite)
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ConfigError(f"{source}: invalid profile at {where}: {error.message}")
+
+
+def validate_params(rule: Rule, params: dict[str, Any], source: str) -> None:
+    """Raise ConfigError when ``params`` do not satisfy the rule's params schema."""
+    import jsonschema
+
+    if not rule.params_schema:
+        if params:
+            raise ConfigError(f"{source}: rule {rule.id} takes no params")
+        return
+    errors = list(jsonschema.Draft202012Validator(rule.params_schema).iter_errors(params))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path)
+        raise ConfigError(f"{source}: rule {rule.id} params{('/' + where) if where else ''}: {errors[0].message}")
+
+
+def _rule_configs(entries: dict[str, Any], strict: bool, source: str, validate: bool) -> list[RuleConfig]:
+    unknown = sorted(set(entries) - set(BY_ID))
+    if unknown:
+        raise ConfigError(f"{source}: unknown rule id {unknown[0]!r} (see `chartguard rules`)")
+    configs = []
+    for rule_id, rule in BY_ID.items():  # registry order
+        entry = _normalise_rule_entry(entries.get(rule_id))
+        if entry is None or entry.get("enabled") is False:
+            continue
+        params = _deep_merge(rule.defaults, entry.get("params") or {})
+        if validate:
+            validate_params(rule, entry.get("params") or {}, source)
+        severity = entry.get("strict") if strict and entry.get("strict") else entry.get("severity")
+        configs.append(RuleConfig(rule, Severity.parse(severity) if severity else rule.severity, params))
+    return configs
+
+
+def _normalise_rule_entry(entry: Any) -> dict[str, Any] | None:
+    """``off`` / ``error`` shorthand → mapping form; None when the profile does not mention it."""
+    if entry is None:
+        return None
+    if entry is False or entry == "off":
+        return {"enabled": False}
+    if entry is True or entry == "on":
+        return {}
+    if isinstance(entry, str):
+        return {"severity": entry}
+    return dict(entry)
+
+
+def _merge_profile(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in layer.items():
+        if key in ("rules", "backends"):
+            merged = dict(out.get(key) or {})
+            for item, config in (value or {}).items():
+                if key == "rules":
+                    old, new = _normalise_rule_entry(merged.get(item)) or {}, _normalise_rule_entry(config) or {}
+                    if "enabled" not in new:  # mentioning a rule turns it back on
+                        old.pop("enabled", None)
+                    merged[item] = _deep_merge(old, new)
+                else:
+                    merged[item] = _merge_profile(merged.get(item) or {}, config or {})
+            out[key] = merged
+        elif key == "render":
+            out[key] = {**(out.get(key) or {}), **(value or {})}
+        else:
+            out[key] = value
+    return out
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _load_raw(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
+    if _is_path(spec):
+        path = Path(spec)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{spec}: cannot read profile ({exc.strerror})") from None
+        source = spec
+    else:
+        resource = _policies() / f"{spec}.yaml"
+        if not resource.is_file():
+            raise ConfigError(f"unknown profile {spec!r} (built-in: {', '.join(builtin_names())})")
+        text, source = resource.read_text(encoding="utf-8"), f"profile {spec}"
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source}: a profile must be a YAML mapping")
+    if validate:
+        validate_profile_document(document, source)
+    return document, source
+
+
+def _is_path(spec: str) -> bool:
+    return spec.endswith((".yaml", ".yml")) or "/" in spec or "\\" in spec
+
+
+def _policies() -> Any:
+    return resources.files("chartguard.policies")

@@ -1,0 +1,247 @@
+"""Render a chart into Helm's release manifest stream.
+
+Two renderers produce ``{template name: rendered text}``: ``EmbeddedHelm`` (the in-process Helm v4
+engine of ``helm-python-sdk``, default) and ``HelmBinary`` (``helm template`` from PATH). The rest
+is chartguard's job, done the same way for both: CRDs from ``crds/`` first, partials and empty
+renders dropped, NOTES kept apart, hook objects (``helm.sh/hook``, test hooks included) kept apart,
+and the remaining objects in Helm's install order (stable by kind, unknown kinds last).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .chart import ChartSource, require_dependencies
+from .errors import RenderError, UsageError
+from .manifests import Manifest, parse_stream, parse_template_output
+from .semver import parse_version, satisfies
+
+#: The Kubernetes version the embedded engine assumes when none is given (Helm v4.2 SDK);
+#: a test keeps this equal to the engine's own default.
+ENGINE_DEFAULT_KUBE_VERSION = "v1.36.0"
+
+#: Helm's InstallOrder (pkg/release/util/kind_sorter.go).
+INSTALL_ORDER = (
+    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
+    "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+    "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
+    "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+)  # fmt: skip
+_ORDER = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
+
+
+@dataclass
+class RenderOptions:
+    """What ``helm template`` is told besides values."""
+
+    release_name: str = "mini-service"
+    namespace: str = "default"
+    kube_version: str | None = None
+    api_versions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rendered:
+    """A rendered release: objects in install order (CRDs first), hooks and NOTES apart."""
+
+    manifests: list[Manifest]
+    hooks: list[Manifest]
+    notes: str = ""
+
+    def stream(self, include_hooks: bool = False) -> str:
+        """The manifest stream as ``helm template`` prints it (``---`` + ``# Source:`` per object)."""
+        chunks = []
+        for manifest in self.manifests + (self.hooks if include_hooks else []):
+            text = manifest.text
+            if not text.startswith("# Source:") and manifest.template:
+                text = f"# Source: {manifest.template}\n{text}"
+            chunks.append(f"---\n{text}\n")
+        return "".join(chunks)
+
+
+class Renderer(Protocol):
+    """Turns a chart and merged user values into ``{template name: text}`` plus CRD files."""
+
+    name: str
+
+    def render(
+        self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
+    ) -> tuple[dict[str, str], list[tuple[str, str]]]: ...
+
+
+class EmbeddedHelm:
+    """The Helm v4 engine in-process (``helm-python-sdk``); no binary, no cluster."""
+
+    name = "embedded"
+
+    def render(
+        self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
+    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        import helm_python as helm
+        from helm_python import _native
+
+        try:
+            loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(chart.directory)
+        except helm.HelmError as exc:
+            raise RenderError(f"{chart.display}: {_one_line(exc.detail)}") from None
+        with loaded:
+            require_dependencies(chart, loaded.dependencies)
+            native_options: dict[str, Any] = {
+                "name": options.release_name,
+                "namespace": options.namespace,
+                "is_install": True,
+                "kube_version": options.kube_version or ENGINE_DEFAULT_KUBE_VERSION,
+            }
+            if options.api_versions:
+                native_options["api_versions"] = list(options.api_versions)
+            try:
+                # Chart.render does not expose kube_version/api_versions; the native call does.
+                raw = _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(native_options))
+            except helm.HelmError as exc:
+                raise RenderError(_chart_paths(chart, _one_line(exc.detail)), hint=_render_hint(exc.detail)) from None
+            templates: dict[str, str] = json.loads(raw)
+            crds = [(c.get("filename") or c.get("name", ""), c.get("data", "")) for c in loaded.crds]
+        return templates, crds
+
+
+class HelmBinary:
+    """``helm template`` from PATH, for users who want their own Helm version."""
+
+    name = "helm"
+
+    def __init__(self, executable: str = "helm") -> None:
+        self.executable = executable
+
+    def render(
+        self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
+    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        binary = shutil.which(self.executable)
+        if binary is None:
+            raise UsageError(f"--renderer helm: no {self.executable!r} executable on PATH")
+        with tempfile.TemporaryDirectory(prefix="chartguard-") as tmp:
+            values_file = os.path.join(tmp, "values.json")
+            with open(values_file, "w", encoding="utf-8") as handle:
+                json.dump(values, handle)
+            target = chart.directory
+            if target is None:
+                target = os.path.join(tmp, "chart.tgz")
+                with open(target, "wb") as handle:
+                    handle.write(chart.archive or b"")
+            command = [binary, "template", options.release_name, os.fspath(target), "--namespace", options.namespace,
+                       "--values", values_file, "--include-crds"]  # fmt: skip
+            if options.kube_version:
+                command += ["--kube-version", options.kube_version]
+            for api_version in options.api_versions:
+                command += ["--api-versions", api_version]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if result.returncode != 0:
+            message = _one_line(result.stderr.replace("Error: ", "", 1)) or f"helm exited {result.returncode}"
+            raise RenderError(_chart_paths(chart, message), hint=_render_hint(result.stderr))
+        # helm template prints CRDs, then manifests, then hooks; each document names its template.
+        templates: dict[str, str] = {}
+        crds: list[tuple[str, str]] = []
+        for manifest in parse_stream(result.stdout):
+            if manifest.kind == "CustomResourceDefinition" and "/crds/" in f"/{manifest.template}":
+                crds.append((manifest.template, _strip_source(manifest.text)))
+            else:
+                previous = templates.get(manifest.template, "")
+                templates[manifest.template] = f"{previous}\n---\n{_strip_source(manifest.text)}" if previous else _strip_source(manifest.text)
+        return templates, crds
+
+
+RENDERERS: dict[str, type] = {"embedded": EmbeddedHelm, "helm": HelmBinary}
+
+
+def render_release(
+    chart: ChartSource, values: dict[str, Any], options: RenderOptions, renderer: Renderer | None = None
+) -> Rendered:
+    """Render ``chart`` and assemble Helm's release stream."""
+    check_kube_version(chart, options.kube_version or ENGINE_DEFAULT_KUBE_VERSION)
+    templates, crds = (renderer or EmbeddedHelm()).render(chart, values, options)
+    return assemble(templates, crds, chart.name)
+
+
+def check_kube_version(chart: ChartSource, kube_version: str) -> None:
+    """Fail as Helm does when Chart.yaml's ``kubeVersion`` excludes the target Kubernetes."""
+    if parse_version(kube_version) is None:
+        raise UsageError(f"--kube-version: could not parse {kube_version!r} as a Kubernetes version")
+    constraint = chart.metadata.get("kubeVersion")
+    if not constraint:
+        return
+    try:
+        compatible = satisfies(kube_version, str(constraint))
+    except ValueError as exc:
+        raise RenderError(f"{chart.display}/Chart.yaml: invalid kubeVersion {constraint!r} ({exc})") from None
+    if not compatible:
+        raise RenderError(
+            f"chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube_version}",
+            hint="NVCF renders for Kubernetes v1.20.0; pass --kube-version to render for another version",
+        )
+
+
+def assemble(templates: dict[str, str], crds: list[tuple[str, str]], chart_name: str) -> Rendered:
+    """Build Helm's release from rendered templates: CRDs first, then install order; hooks apart."""
+    manifests: list[Manifest] = []
+    for name, text in crds:
+        manifests.extend(parse_template_output(name, text, len(manifests)))
+    generic: list[Manifest] = []
+    hooks: list[Manifest] = []
+    notes = ""
+    for name in sorted(templates):
+        text = templates[name]
+        base = posixpath.basename(name)
+        if base == "NOTES.txt":
+            if name == f"{chart_name}/templates/NOTES.txt":
+                notes = text
+            continue
+        if base.startswith("_") or not text.strip():
+            continue
+        for manifest in parse_template_output(name, text):
+            (hooks if manifest.hook is not None else generic).append(manifest)
+    generic.sort(key=lambda m: (_ORDER.get(m.kind, len(_ORDER)), "" if m.kind in _ORDER else m.kind))
+    ordered = manifests + generic
+    _number(ordered + hooks)
+    return Rendered(manifests=ordered, hooks=hooks, notes=notes)
+
+
+def _number(manifests: list[Manifest]) -> None:
+    """Give each manifest its index and its line in the stream ``Rendered.stream`` prints."""
+    line = 1
+    for i, manifest in enumerate(manifests):
+        manifest.index = i
+        header = 1 + (0 if manifest.text.startswith("# Source:") or not manifest.template else 1)
+        manifest.stream_line = line + header
+        line += header + manifest.text.count("\n") + 1
+
+
+def _strip_source(text: str) -> str:
+    return re.sub(r"\A# Source: .*\n?", "", text)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _chart_paths(chart: ChartSource, message: str) -> str:
+    """Rewrite Helm's ``<chart name>/templates/x.yaml`` references to the path the user gave."""
+    prefix = re.escape(chart.name) + "/"
+    return re.sub(rf"(?<![\w./-]){prefix}[\w./-]+", lambda m: chart.display_path(m.group(0)), message)
+
+
+def _render_hint(message: str) -> str:
+    if "required" in message or "nil pointer" in message:
+        return "the chart needs a value: pass it with --set, -f or --configuration"
+    if "values don't meet the specifications" in message:
+        return "fix the values named above (values.schema.json)"
+    return ""

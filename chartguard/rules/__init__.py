@@ -1,0 +1,72 @@
+"""The rule registry: an explicit list, in the order findings are reported.
+
+To add a rule: write ``rules/<rule_id>.py`` with a docstring and ``RULE = Rule(...)``, add it here,
+turn it on in a profile under ``policies/``, and run ``chartguard docs`` to refresh docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from . import (
+    added_capabilities,
+    allowed_kinds,
+    apparmor_profile,
+    automount_service_account_token,
+    chart_hooks,
+    chart_name,
+    chart_type,
+    chart_version,
+    chart_version_semver,
+    env_literal_secrets,
+    host_namespaces,
+    image_tag,
+    object_count,
+    object_kind,
+    object_name,
+    object_size,
+    privilege_escalation,
+    privileged,
+    reserved_env_vars,
+    resource_limits,
+    run_as_non_root,
+    seccomp_profile,
+    selinux_options,
+    service_type,
+    volume_types,
+)
+from .base import Rule, RuleContext, Violation
+
+RULES: tuple[Rule, ...] = (
+    # the release and the chart
+    object_count.RULE,
+    object_size.RULE,
+    object_kind.RULE,
+    object_name.RULE,
+    chart_name.RULE,
+    chart_version.RULE,
+    chart_version_semver.RULE,
+    chart_type.RULE,
+    chart_hooks.RULE,
+    # NVCF restrictions (enforced)
+    allowed_kinds.RULE,
+    service_type.RULE,
+    volume_types.RULE,
+    reserved_env_vars.RULE,
+    # NVCF security "should" rules
+    resource_limits.RULE,
+    automount_service_account_token.RULE,
+    run_as_non_root.RULE,
+    host_namespaces.RULE,
+    privileged.RULE,
+    privilege_escalation.RULE,
+    added_capabilities.RULE,
+    seccomp_profile.RULE,
+    apparmor_profile.RULE,
+    selinux_options.RULE,
+    # best practices
+    image_tag.RULE,
+    env_literal_secrets.RULE,
+)
+
+BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+__all__ = ["BY_ID", "RULES", "Rule", "RuleContext", "Violation"]

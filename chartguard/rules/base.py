@@ -1,0 +1,112 @@
+"""What a rule is: metadata plus a ``check`` function, and what a check yields.
+
+A rule module defines ``RULE = Rule(...)``; its module docstring is the rule's user documentation.
+Object rules (``scope="object"``) get one manifest at a time, filtered by ``kinds`` or ``pods``;
+release rules (``scope="release"``) get the whole release once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+
+from ..findings import Location, Severity
+
+if TYPE_CHECKING:
+    from ..chart import ChartSource
+    from ..manifests import Manifest
+
+
+@dataclass
+class Violation:
+    """What a check yields; the engine turns it into a ``Finding`` with a source location.
+
+    ``reason`` and ``severity`` default to the rule's; ``manifest`` defaults to the object being
+    checked; ``location`` is only for findings about the chart itself (Chart.yaml).
+    """
+
+    detail: str = ""
+    pointer: str = ""
+    manifest: Manifest | None = None
+    reason: str | None = None
+    severity: Severity | None = None
+    location: Location | None = None
+
+
+@dataclass
+class RuleContext:
+    """What a check can see besides the object: the whole release, the chart, the backend, params."""
+
+    manifests: list[Manifest]
+    hooks: list[Manifest]
+    chart: ChartSource | None
+    backend: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+ObjectCheck = Callable[["Manifest", RuleContext], Iterable[Violation]]
+ReleaseCheck = Callable[[RuleContext], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's metadata and its check.
+
+    ``reason`` is short and stable ("Service type is not ClusterIP"); ``detail`` in each
+    violation says which values offend. ``params_schema`` is a JSON Schema for the profile's
+    ``params``; ``defaults`` fill what the profile leaves out.
+    """
+
+    id: str
+    title: str
+    reason: str
+    severity: Severity
+    remediation: str
+    check: Callable[..., Iterable[Violation]]
+    doc: str = ""
+    scope: Literal["object", "release"] = "object"
+    kinds: frozenset[str] | None = None
+    pods: bool = False
+    params_schema: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    reference: str = ""
+    category: str = "nvcf"
+
+    def applies_to(self, kind: str, pod_bearing: bool) -> bool:
+        if self.pods and not pod_bearing:
+            return False
+        return self.kinds is None or kind in self.kinds
+
+    @property
+    def summary(self) -> str:
+        """First paragraph of the docstring, on one line."""
+        first = self.doc.strip().split("\n\n", 1)[0]
+        return " ".join(first.split())
+
+
+def string_list(description: str) -> dict[str, Any]:
+    """JSON Schema of a list of strings (for params schemas)."""
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+def backend_only_schema(what: str) -> dict[str, Any]:
+    """JSON Schema of ``{backend: [items allowed only there]}``."""
+    return {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "description": f"{what} allowed only on the named NVCF backends (e.g. GFN)",
+    }
+
+
+def backend_verdict(item: str, backend_only: dict[str, list[str]], backend: str | None) -> tuple[bool, str]:
+    """Whether ``item`` (a kind or volume type) restricted to some backends is allowed here.
+
+    Returns ``(allowed_for_sure, backends)``: with no backend given, an item some backend allows
+    is not an error but cannot be confirmed either (the caller reports a warning).
+    """
+    backends = sorted(name for name, items in backend_only.items() if item in items)
+    if not backends:
+        return False, ""
+    if backend is not None and backend.upper() in {b.upper() for b in backends}:
+        return True, ", ".join(backends)
+    return False, ", ".join(backends)

@@ -1,0 +1,54 @@
+"""Images should be pinned: a tag other than ``latest``, or a digest.
+
+NVCF scales a function by starting more instances from the same image reference; with ``latest``
+(or no tag, which means ``latest``) instances started at different times may run different code
+("undefined behavior", NVCF docs). Init and ephemeral containers are checked too.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Severity
+from ..manifests import Manifest
+from ..workloads import containers, pod_specs
+from .base import Rule, RuleContext, Violation
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference; None when it has none. Digests count as a pin ("@...")."""
+    if "@" in image:
+        return "@" + image.split("@", 1)[1]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
+    for pod in pod_specs(manifest.obj):
+        for container in containers(pod):
+            image = container.container.get("image")
+            if not isinstance(image, str) or not image.strip():
+                yield Violation(
+                    detail=f"{container.label}: no image",
+                    reason="container has no image",
+                    severity=Severity.ERROR,
+                    pointer=f"{container.pointer}/image" if "image" in container.container else container.pointer,
+                )
+                continue
+            tag = image_tag(image.strip())
+            if tag is None or tag == "latest":
+                state = "no tag (means latest)" if tag is None else "tag latest"
+                yield Violation(detail=f"{container.label}: {image} ({state})", pointer=f"{container.pointer}/image")
+
+
+RULE = Rule(
+    id="image-tag",
+    title="Images are pinned, not latest",
+    reason="image not pinned",
+    severity=Severity.WARNING,
+    remediation="Use an explicit version tag (image: repo/app:1.4.2) or a digest (@sha256:...).",
+    check=check,
+    doc=__doc__ or "",
+    pods=True,
+    reference="NVCF docs, Function Creation (container versions and autoscaling)",
+)

@@ -1,0 +1,56 @@
+"""Every container should set resource limits for cpu and memory, and for GPUs it requests.
+
+NVCF: "All containers have resource limits for at least cpu and memory (and nvidia.com/gpu,
+ephemeral-storage if required for certain containers)." A container that requests a GPU resource
+(``nvidia.com/gpu`` by default) must also limit it. Init containers are checked too; ephemeral
+containers cannot set resources.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Severity
+from ..manifests import Manifest
+from ..workloads import containers, pod_specs
+from .base import Rule, RuleContext, Violation, string_list
+
+
+def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
+    for pod in pod_specs(manifest.obj):
+        for container in containers(pod, ("initContainers", "containers")):
+            resources = container.container.get("resources")
+            resources = resources if isinstance(resources, dict) else {}
+            limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+            requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+            wanted = list(ctx.params["required"])
+            wanted += [g for g in ctx.params["gpu_resources"] if g in requests and g not in wanted]
+            missing = [r for r in wanted if limits.get(r) in (None, "")]
+            if missing:
+                where = "/resources/limits" if limits else ("/resources" if resources else "")
+                yield Violation(
+                    detail=f"{container.label}: no limit for {', '.join(missing)}",
+                    pointer=container.pointer + where,
+                )
+
+
+RULE = Rule(
+    id="resource-limits",
+    title="Containers set cpu, memory (and GPU) limits",
+    reason="missing resource limits",
+    severity=Severity.WARNING,
+    remediation="Set resources.limits.cpu and resources.limits.memory (and nvidia.com/gpu equal to the request).",
+    check=check,
+    doc=__doc__ or "",
+    pods=True,
+    params_schema={
+        "type": "object",
+        "properties": {
+            "required": string_list("resources every container must limit"),
+            "gpu_resources": string_list("resources that must be limited when requested"),
+        },
+        "additionalProperties": False,
+    },
+    defaults={"required": ["cpu", "memory"], "gpu_resources": ["nvidia.com/gpu"]},
+    reference="NVCF docs, Security Constraints (should: resource limits)",
+)

@@ -1,0 +1,170 @@
+"""User-supplied values, merged exactly in Helm's order (pkg/cli/values.Options.MergeValues).
+
+1. each ``-f/--values`` file, deep-merged in order (maps merge, everything else is replaced);
+2. ``--configuration`` (NVCF's deployment ``configuration`` override), merged like one more file;
+3. ``--set-json``, ``--set``, ``--set-string``, ``--set-file``, each applied into the result in that
+   order, parsed by Helm's own strvals parser.
+
+Chart defaults are coalesced by the Helm engine at render time (``null`` deletes a default key).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from .errors import UsageError
+
+MAX_VALUES_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class ValueOptions:
+    """The value flags of ``helm template`` plus NVCF's ``configuration``."""
+
+    value_files: list[str] = field(default_factory=list)
+    configuration: str | dict[str, Any] | None = None  # a mapping, JSON text, or @path to a JSON/YAML file
+    set_json: list[str] = field(default_factory=list)
+    set: list[str] = field(default_factory=list)
+    set_string: list[str] = field(default_factory=list)
+    set_file: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.value_files or self.configuration or self.set_json or self.set or self.set_string or self.set_file)
+
+
+def merge_values(options: ValueOptions, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the user values map; ``base`` (library callers' ``values=``) is the first layer."""
+    result: dict[str, Any] = dict(base or {})
+    for path in options.value_files:
+        result = merge_maps(result, _read_values_file(path))
+    if isinstance(options.configuration, dict):
+        result = merge_maps(result, options.configuration)
+    elif options.configuration:
+        result = merge_maps(result, read_configuration(options.configuration))
+    layers = (
+        ("--set-json", options.set_json),
+        ("--set", options.set),
+        ("--set-string", options.set_string),
+        ("--set-file", options.set_file),
+    )
+    if any(expressions for _, expressions in layers):
+        parsers = _set_parsers()
+        for flag, expressions in layers:
+            for expression in expressions:
+                result = set_into(result, _parse_set(parsers[flag], flag, expression))
+    return result
+
+
+def merge_maps(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Helm's mergeMaps: nested maps merge, any other value in ``override`` replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_maps(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def set_into(base: Any, parsed: Any) -> Any:
+    """Apply a parsed ``--set`` result into ``base`` as strvals.ParseInto does.
+
+    Maps merge; list indexes set only the given elements (``a[1]=x`` keeps ``a[0]``); the
+    ``None`` padding a fresh parse puts before an index is not written over existing elements.
+    """
+    if isinstance(parsed, dict) and isinstance(base, dict):
+        out = dict(base)
+        for key, value in parsed.items():
+            out[key] = set_into(out.get(key), value)
+        return out
+    if isinstance(parsed, list) and isinstance(base, list):
+        out_list = list(base) + [None] * max(0, len(parsed) - len(base))
+        for i, value in enumerate(parsed):
+            if value is not None or i >= len(base):
+                out_list[i] = set_into(out_list[i], value)
+        return out_list
+    return parsed
+
+
+def read_configuration(spec: str) -> dict[str, Any]:
+    """``--configuration '{"a": 1}'`` or ``--configuration @file.json`` (JSON or YAML)."""
+    if spec.startswith("@"):
+        text = _read_text(spec[1:], "--configuration")
+        where = spec[1:]
+    else:
+        text, where = spec, "--configuration"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise UsageError(f"{where}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: configuration must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _read_values_file(path: str) -> dict[str, Any]:
+    text = sys_stdin_text() if path == "-" else _read_text(path, "-f/--values")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}:" if mark else ""
+        raise UsageError(f"{path}:{line} invalid values YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: values must be a YAML mapping, not {type(value).__name__}")
+    return value
+
+
+def _read_text(path: str, flag: str) -> str:
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_VALUES_FILE_BYTES:
+            raise UsageError(f"{path}: {flag} file is {size:,} bytes (limit {MAX_VALUES_FILE_BYTES:,})")
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: {flag} file not found") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: {flag} expects a file, got a directory") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: {flag} file is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read {flag} file ({exc.strerror})") from None
+
+
+def sys_stdin_text() -> str:
+    import sys
+
+    return sys.stdin.read()
+
+
+def _set_parsers() -> dict[str, Callable[[str], dict[str, Any]]]:
+    import helm_python as helm  # heavy; only when --set flags are used
+
+    return {
+        "--set-json": helm.parse_set_json,
+        "--set": helm.parse_set_string,
+        "--set-string": helm.parse_set_string_values,
+        "--set-file": helm.parse_set_file,
+    }
+
+
+def _parse_set(parser: Callable[[str], dict[str, Any]], flag: str, expression: str) -> dict[str, Any]:
+    from helm_python import HelmError
+
+    try:
+        return parser(expression)
+    except HelmError as exc:
+        raise UsageError(f"{flag} {expression!r}: {exc.detail.strip()}") from None
