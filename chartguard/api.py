@@ -84,7 +84,7 @@ def lint_manifests(
     """
     resolved = _profile(profile, backend, strict)
     if isinstance(manifests, str):
-        parsed = parse_stream(manifests)
+        parsed = parse_stream(manifests, source)
     else:
         parsed = _from_objects(manifests)
     regular = [m for m in parsed if m.hook is None]

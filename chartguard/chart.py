@@ -22,6 +22,7 @@ import yaml
 
 from .errors import InputError, RenderError
 from .findings import Location
+from .manifests import safe_load
 
 #: Helm's loader limits (pkg/chart/loader: MaxDecompressedChartSize / MaxDecompressedFileSize).
 MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
@@ -186,7 +187,7 @@ class _LimitedReader(io.RawIOBase):
 
 def _parse_chart_yaml(data: bytes, where: str) -> dict[str, Any]:
     try:
-        metadata = yaml.safe_load(data.decode("utf-8", "replace"))
+        metadata = safe_load(data.decode("utf-8", "replace"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}:" if mark else ""

@@ -28,6 +28,10 @@ _SOURCE_COMMENT = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
 #: A document whose aliases expand to more nodes than this is rejected (billion-laughs guard).
 MAX_EXPANDED_NODES = 1_000_000
+#: A document nested deeper than this is rejected before it is loaded: libyaml's composer recurses
+#: once per level and overflows the C stack (a segfault) at a few ten thousand levels.
+MAX_NESTING_DEPTH = 200
+_NESTING_CHARS = "[{-?:"  # a collection level needs at least one of these
 
 HOOK_ANNOTATION = "helm.sh/hook"
 
@@ -110,6 +114,12 @@ class Manifest:
             pointer = pointer.rsplit("/", 1)[0]
 
 
+def safe_load(text: str | bytes) -> Any:
+    """Parse one YAML document with the safe loader (libyaml when available)."""
+    check_depth(text)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+
+
 def split_documents(text: str) -> Iterator[tuple[int, str]]:
     """Yield ``(offset, document)`` for each non-empty document, exactly as Helm splits.
 
@@ -129,23 +139,48 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
         yield start + (len(piece) - len(piece.lstrip())), stripped
 
 
-def parse_document(text: str, where: str) -> Any:
-    """Parse one YAML document safely; raise InputError naming ``where`` on bad YAML or bombs."""
+def parse_document(text: str, where: str, first_line: int = 1) -> Any:
+    """Parse one YAML document safely; raise InputError naming ``where`` on bad YAML or bombs.
+
+    ``first_line`` is the line of ``where`` the document starts on (for error messages).
+    """
     try:
+        check_depth(text)
         value = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML parse error in {where}: {_yaml_message(exc)}") from None
+        raise InputError(f"{where}: {_yaml_message(exc, first_line)}") from None
     except RecursionError:
-        raise InputError(f"YAML parse error in {where}: nesting too deep") from None
+        raise InputError(f"{where}: line {first_line}: YAML nested too deeply") from None
     if "&" in text and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
-        raise InputError(f"YAML alias bomb in {where}: aliases expand beyond {MAX_EXPANDED_NODES:,} nodes")
+        raise InputError(
+            f"{where}: line {first_line}: YAML alias bomb (aliases expand beyond {MAX_EXPANDED_NODES:,} nodes)"
+        )
     return value
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def check_depth(text: str | bytes) -> None:
+    """Raise a YAMLError (with a mark) when ``text`` nests deeper than MAX_NESTING_DEPTH.
+
+    Run before loading: libyaml's event parser is iterative, its composer is not.
+    """
+    if sum(text.count(c if isinstance(text, str) else c.encode()) for c in _NESTING_CHARS) <= MAX_NESTING_DEPTH:
+        return  # too few indicators to nest that deep
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than {MAX_NESTING_DEPTH} levels", problem_mark=event.start_mark
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _yaml_message(exc: yaml.YAMLError, first_line: int) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"line {mark.line + 1}: {problem}" if mark is not None else str(problem)
+    return f"line {first_line + mark.line}: invalid YAML ({problem})" if mark is not None else f"invalid YAML ({problem})"
 
 
 def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
@@ -163,19 +198,21 @@ def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
     return 1
 
 
-def parse_template_output(template: str, text: str, first_index: int = 0, stream_line: int = 0) -> list[Manifest]:
+def parse_template_output(
+    template: str, text: str, first_index: int = 0, stream_line: int = 0, display: str = ""
+) -> list[Manifest]:
     """Parse one template's rendered output into manifests (documents that are not mappings
-    with content are skipped). ``first_index`` numbers the documents within the stream."""
+    with content are skipped). ``first_index`` numbers the documents within the stream;
+    ``display`` is how errors name the template (default: the template name)."""
+    where = f"{display or template or '<input>'} (rendered)"
     manifests = []
     for offset, doc in split_documents(text):
         line = text.count("\n", 0, offset) + 1
-        value = parse_document(doc, f"{template or '<input>'} (line {line})")
+        value = parse_document(doc, where, line)
         if value is None:
             continue
         if not isinstance(value, dict):
-            raise InputError(
-                f"{template or '<input>'} line {line}: document is a {type(value).__name__}, not a Kubernetes object"
-            )
+            raise InputError(f"{where}: line {line}: document is a {_type_name(value)}, not a Kubernetes object")
         manifests.append(
             Manifest(
                 obj=value,
@@ -189,32 +226,39 @@ def parse_template_output(template: str, text: str, first_index: int = 0, stream
     return manifests
 
 
-def parse_stream(text: str) -> list[Manifest]:
+def parse_stream(text: str, source: str = "") -> list[Manifest]:
     """Parse an already-rendered stream (``helm template`` output, ``kubectl`` YAML).
 
     ``# Source: <template>`` comments, which Helm writes at the top of every document, give
-    each object its template; lines are lines of the stream.
+    each object its template; lines are lines of the stream. ``source`` names the stream in errors.
     """
+    where = source or "<input>"
     manifests = []
     for offset, doc in split_documents(text):
         line = text.count("\n", 0, offset) + 1
-        value = parse_document(doc, f"document at line {line}")
+        value = parse_document(doc, where, line)
         if value is None:
             continue
         if not isinstance(value, dict):
-            raise InputError(f"line {line}: document is a {type(value).__name__}, not a Kubernetes object")
-        source = _SOURCE_COMMENT.search(doc)
+            raise InputError(f"{where}: line {line}: document is a {_type_name(value)}, not a Kubernetes object")
+        source_comment = _SOURCE_COMMENT.search(doc)
         manifests.append(
             Manifest(
                 obj=value,
                 text=doc,
-                template=source.group(1).strip() if source and source.start() == 0 else "",
+                template=source_comment.group(1).strip() if source_comment and source_comment.start() == 0 else "",
                 template_line=line,
                 stream_line=line,
                 index=len(manifests),
             )
         )
     return manifests
+
+
+def _type_name(value: Any) -> str:
+    """YAML's name for a parsed value's type (``a list``, ``a string``...)."""
+    names = {list: "list", str: "string", int: "number", float: "number", bool: "boolean", bytes: "binary"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _index_lines(text: str) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Profiles: which rules run, at what severity, with which params (data in ``policies/*.yaml``).
 
-A profile may ``extends`` another (rules and backends merge, params deep-merge, lists replace),
+A profile may ``extends`` another (rules and backends merge; a rule's params merge key by key, each
+param's value replacing the inherited one whole),
 carry ``backends:`` overrides that apply when ``--backend`` names that backend, set a rule's
 ``strict`` severity (used with ``--strict``), and give render defaults (release name, namespace,
 Kubernetes version). Profiles from a file are validated against ``policies/profile.schema.json``
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .manifests import safe_load
 from .findings import Severity
 from .rules import BY_ID, Rule
 
@@ -132,7 +135,7 @@ def _rule_configs(entries: dict[str, Any], strict: bool, source: str, validate: 
         entry = _normalise_rule_entry(entries.get(rule_id))
         if entry is None or entry.get("enabled") is False:
             continue
-        params = _deep_merge(rule.defaults, entry.get("params") or {})
+        params = {**rule.defaults, **(entry.get("params") or {})}
         if validate:
             validate_params(rule, entry.get("params") or {}, source)
         severity = entry.get("strict") if strict and entry.get("strict") else entry.get("severity")
@@ -163,7 +166,7 @@ def _merge_profile(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any
                     old, new = _normalise_rule_entry(merged.get(item)) or {}, _normalise_rule_entry(config) or {}
                     if "enabled" not in new:  # mentioning a rule turns it back on
                         old.pop("enabled", None)
-                    merged[item] = _deep_merge(old, new)
+                    merged[item] = {**old, **new, "params": {**old.get("params", {}), **new.get("params", {})}}
                 else:
                     merged[item] = _merge_profile(merged.get(item) or {}, config or {})
             out[key] = merged
@@ -174,14 +177,19 @@ def _merge_profile(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 def _load_raw(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
+    if not _is_path(spec):
+        return _load_builtin(spec)
+    return _parse_profile(spec, validate)
+
+
+@lru_cache(maxsize=None)
+def _load_builtin(name: str) -> tuple[dict[str, Any], str]:
+    """Built-in profiles are parsed once per process (callers never mutate the documents)."""
+    return _parse_profile(name, validate=False)
+
+
+def _parse_profile(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
     if _is_path(spec):
         path = Path(spec)
         try:
@@ -195,7 +203,7 @@ def _load_raw(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
             raise ConfigError(f"unknown profile {spec!r} (built-in: {', '.join(builtin_names())})")
         text, source = resource.read_text(encoding="utf-8"), f"profile {spec}"
     try:
-        document = yaml.safe_load(text)
+        document = safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(document, dict):

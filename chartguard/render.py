@@ -148,19 +148,25 @@ class HelmBinary:
         if result.returncode != 0:
             message = _one_line(result.stderr.replace("Error: ", "", 1)) or f"helm exited {result.returncode}"
             raise RenderError(_chart_paths(chart, message), hint=_render_hint(result.stderr))
-        # helm template prints CRDs, then manifests, then hooks; each document names its template.
-        templates: dict[str, str] = {}
-        crds: list[tuple[str, str]] = []
-        for manifest in parse_stream(result.stdout):
-            if manifest.kind == "CustomResourceDefinition" and "/crds/" in f"/{manifest.template}":
-                crds.append((manifest.template, _strip_source(manifest.text)))
-            else:
-                previous = templates.get(manifest.template, "")
-                templates[manifest.template] = f"{previous}\n---\n{_strip_source(manifest.text)}" if previous else _strip_source(manifest.text)
-        return templates, crds
+        return templates_from_stream(result.stdout)
 
 
 RENDERERS: dict[str, type] = {"embedded": EmbeddedHelm, "helm": HelmBinary}
+
+
+def templates_from_stream(stream: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Regroup ``helm template`` output (CRDs, manifests, hooks; each document headed by
+    ``# Source: <template>``) into ``{template: text}`` and CRD files, as the engine returns them."""
+    templates: dict[str, str] = {}
+    crds: list[tuple[str, str]] = []
+    for manifest in parse_stream(stream, source="`helm template` output"):
+        text = _strip_source(manifest.text)
+        if manifest.kind == "CustomResourceDefinition" and "/crds/" in f"/{manifest.template}":
+            crds.append((manifest.template, text))
+        else:
+            previous = templates.get(manifest.template)
+            templates[manifest.template] = f"{previous}\n---\n{text}" if previous else text
+    return templates, crds
 
 
 def render_release(

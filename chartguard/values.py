@@ -18,6 +18,7 @@ from typing import Any, Callable
 import yaml
 
 from .errors import UsageError
+from .manifests import safe_load
 
 MAX_VALUES_FILE_BYTES = 10 * 1024 * 1024
 
@@ -102,7 +103,7 @@ def read_configuration(spec: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         try:
-            value = yaml.safe_load(text)
+            value = safe_load(text)
         except yaml.YAMLError:
             raise UsageError(f"{where}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if value is None:
@@ -115,7 +116,7 @@ def read_configuration(spec: str) -> dict[str, Any]:
 def _read_values_file(path: str) -> dict[str, Any]:
     text = sys_stdin_text() if path == "-" else _read_text(path, "-f/--values")
     try:
-        value = yaml.safe_load(text)
+        value = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}:" if mark else ""

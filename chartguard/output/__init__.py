@@ -1,4 +1,8 @@
-"""Report formatters: one module per format, each ``format_report(report, fail_on) -> str``."""
+"""Report formatters: one module per format, each ``format_report(report, fail_on, colour) -> str``.
+
+``fail_on`` is the lowest severity that fails the run (None for ``--fail-on never``); ``colour``
+asks for ANSI colour, which only the text format uses.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Callable
 from ..findings import Report, Severity
 from . import github, json_format, junit, sarif, text
 
-Formatter = Callable[[Report, Severity, bool], str]
+Formatter = Callable[[Report, Severity | None, bool], str]
 
 FORMATTERS: dict[str, Formatter] = {
     "text": text.format_report,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Report, Severity
+from .locations import ci_location
 from .text import summary_line
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -13,15 +14,18 @@ def _escape(value: str, in_property: bool = False) -> str:
     return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
 
 
-def format_report(report: Report, fail_on: Severity = Severity.ERROR, colour: bool = False) -> str:
+def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, colour: bool = False) -> str:
     lines = []
     for finding in report.findings:
-        properties = [f"title={_escape(finding.rule_id, True)}"]
-        if finding.location.path:
-            properties.insert(0, f"file={_escape(finding.location.path, True)}")
-            if finding.location.line:
-                properties.insert(1, f"line={finding.location.line}")
-        message = f"{finding.reason} ({finding.object}: {finding.detail})" if finding.detail else finding.reason
+        path, line, member = ci_location(report, finding)
+        properties = []
+        if not path.startswith("<"):  # "<stdin>" is no file to annotate
+            properties.append(f"file={_escape(path, True)}")
+            if line:
+                properties.append(f"line={line}")
+        properties.append(f"title={_escape(finding.rule_id, True)}")
+        detail = f"{finding.object}: {finding.detail}" if finding.detail else str(finding.object)
+        message = f"{finding.reason} ({detail})" + (f" in {member}" if member else "")
         lines.append(f"::{_LEVEL[finding.severity]} {','.join(properties)}::{_escape(message)}")
     lines.append(summary_line(report, fail_on))
     return "\n".join(lines) + "\n"

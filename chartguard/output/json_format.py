@@ -1,4 +1,5 @@
-"""JSON: exactly ``Report.to_dict()`` (schema in docs/json-format.md, ``schemaVersion`` 1)."""
+"""JSON: ``Report.to_dict()`` plus the verdict (``failed``, ``failOn``); schema ``schemaVersion`` 1
+in docs/json-format.md and chartguard/schemas/report.schema.json."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import json
 from ..findings import Report, Severity
 
 
-def format_report(report: Report, fail_on: Severity = Severity.ERROR, colour: bool = False) -> str:
+def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, colour: bool = False) -> str:
     document = report.to_dict()
-    document["failed"] = report.failed(fail_on)
-    document["failOn"] = str(fail_on)
+    document["failed"] = fail_on is not None and report.failed(fail_on)
+    document["failOn"] = str(fail_on) if fail_on is not None else "never"
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

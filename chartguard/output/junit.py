@@ -5,34 +5,32 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from ..findings import Report, Severity
+from ..findings import Finding, Report, Severity
 from .text import format_finding
 
 
-def format_report(report: Report, fail_on: Severity = Severity.ERROR, colour: bool = False) -> str:
-    by_rule: dict[str, list] = {}
+def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, colour: bool = False) -> str:
+    by_rule: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_rule.setdefault(finding.rule_id, []).append(finding)
+    rule_ids = [*report.rule_ids, *sorted(set(by_rule) - set(report.rule_ids))]
     suites = ET.Element("testsuites", name="chartguard")
     suite = ET.SubElement(suites, "testsuite", name=f"chartguard {report.target}", hostname="chartguard")
     failures = 0
-    rule_ids = report.rule_ids or sorted(by_rule)
     for rule_id in rule_ids:
         case = ET.SubElement(suite, "testcase", classname=f"chartguard.{report.profile}", name=rule_id)
         findings = by_rule.get(rule_id, [])
-        failing = [f for f in findings if f.severity >= fail_on]
+        failing = [f for f in findings if fail_on is not None and f.severity >= fail_on]
         if failing:
             failures += 1
             failure = ET.SubElement(case, "failure", type=rule_id, message=f"{len(failing)} finding(s): {failing[0].reason}")
             failure.text = "\n".join(format_finding(f) for f in failing)
-        others = [f for f in findings if f.severity < fail_on]
+        others = [f for f in findings if f not in failing]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(format_finding(f) for f in others)
-    suite.set("tests", str(len(rule_ids)))
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
-    suites.set("tests", str(len(rule_ids)))
-    suites.set("failures", str(failures))
+    for element in (suites, suite):
+        element.set("tests", str(len(rule_ids)))
+        element.set("failures", str(failures))
+        element.set("errors", "0")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
-

@@ -1,13 +1,12 @@
-"""Compiler-style text: ``file:line: severity: reason (object: detail) [rule-id]``, grouped by file."""
+"""Compiler-style text: ``file:line: severity: reason (object: detail) [rule-id]``, grouped by file
+(a blank line after each file), then one ``PASS``/``FAIL`` summary line."""
 
 from __future__ import annotations
-
-from itertools import groupby
 
 from ..findings import Finding, Report, Severity
 
 _COLOURS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[1;36m"}
-_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_BOLD, _DIM, _GREEN, _RESET = "\033[1m", "\033[2m", "\033[1;32m", "\033[0m"
 
 
 def format_finding(finding: Finding, colour: bool = False) -> str:
@@ -24,7 +23,9 @@ def format_finding(finding: Finding, colour: bool = False) -> str:
     return f"{where}: {severity}: {finding.reason} ({detail}) [{finding.rule_id}]"
 
 
-def summary_line(report: Report, fail_on: Severity = Severity.ERROR) -> str:
+def summary_line(report: Report, fail_on: Severity | None = Severity.ERROR) -> str:
+    """``PASS: 0 errors, 1 warning, 0 infos in 3 objects (25 rules, profile nvcf, any backend)``;
+    FAIL when a finding is at or above ``fail_on`` (never when it is None: ``--fail-on never``)."""
     counts = report.summary()
     parts = [
         _plural(counts["errors"], "error"),
@@ -33,21 +34,24 @@ def summary_line(report: Report, fail_on: Severity = Severity.ERROR) -> str:
     ]
     hooks = f" and {_plural(report.hooks, 'hook')}" if report.hooks else ""
     backend = report.backend or "any backend"
-    verdict = "FAIL" if report.failed(fail_on) else "PASS"
+    verdict = "FAIL" if fail_on is not None and report.failed(fail_on) else "PASS"
     return (
         f"{verdict}: {', '.join(parts)} in {_plural(report.objects, 'object')}{hooks} "
         f"({report.rules_run} rules, profile {report.profile}{', strict' if report.strict else ''}, {backend})"
     )
 
 
-def format_report(report: Report, fail_on: Severity = Severity.ERROR, colour: bool = False) -> str:
+def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, colour: bool = False) -> str:
+    by_file: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_file.setdefault(finding.location.path, []).append(finding)
     lines = []
-    for _, group in groupby(report.findings, key=lambda f: f.location.path):
-        lines.extend(format_finding(f, colour) for f in group)
+    for findings in by_file.values():
+        lines.extend(format_finding(f, colour) for f in findings)
         lines.append("")
     summary = summary_line(report, fail_on)
     if colour:
-        summary = f"{_COLOURS[Severity.ERROR] if report.failed(fail_on) else chr(27) + '[1;32m'}{summary}{_RESET}"
+        summary = f"{_COLOURS[Severity.ERROR] if summary.startswith('FAIL') else _GREEN}{summary}{_RESET}"
     lines.append(summary)
     return "\n".join(lines) + "\n"
 

@@ -21,7 +21,8 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
     if parsed is None:
         detail = f"version: {version} is not a valid SemVer version"
     elif "-" in version:
-        detail = f"version: {version} has a pre-release part"
+        where = "a pre-release part" if parsed.prerelease else "a '-' in its build metadata"
+        detail = f"version: {version} has {where}"
     else:
         return
     yield Violation(detail=detail, location=ctx.chart.chart_yaml_location("version"))

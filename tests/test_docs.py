@@ -1,0 +1,38 @@
+"""docs/rules.md is generated from the rules' metadata; it must be current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chartguard.docs import describe_profile, describe_rule, rule_reference
+from chartguard.profile import load_profile
+from chartguard.rules import RULES
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_rule_reference_is_current():
+    expected = rule_reference()
+    actual = (DOCS / "rules.md").read_text(encoding="utf-8")
+    assert actual == expected, "docs/rules.md is stale: run `chartguard rules --markdown > docs/rules.md`"
+
+
+def test_every_rule_is_documented():
+    reference = rule_reference()
+    for rule in RULES:
+        assert f"\n## {rule.id}\n" in reference
+        assert rule.doc.strip(), f"{rule.id} has no docstring"
+        assert rule.remediation and rule.reason and rule.title
+        assert rule.summary in " ".join(describe_rule(rule).split())
+
+
+def test_rule_ids_are_stable_kebab_case_and_match_modules():
+    for rule in RULES:
+        module = rule.check.__module__.rsplit(".", 1)[-1]
+        assert module == rule.id.replace("-", "_"), f"{rule.id} lives in {module}.py"
+
+
+def test_profile_description_lists_rules():
+    text = describe_profile(load_profile("nvcf", backend="GFN", strict=True))
+    assert "backend: GFN; strict" in text
+    assert "run-as-non-root" in text and "error" in text
