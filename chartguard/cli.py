@@ -6,11 +6,12 @@ Exit codes: 0 clean (no finding at or above ``--fail-on``), 1 findings at or abo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -31,10 +32,7 @@ def _guarded(command: Callable[..., int | None]) -> Callable[..., None]:
         try:
             code = command(*args, **kwargs)
         except ChartguardError as exc:
-            click.echo(f"chartguard: {exc.kind}: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"chartguard: hint: {exc.hint}", err=True)
-            sys.exit(EXIT_ERROR)
+            _fail(exc.kind, exc.message, exc.hint)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -43,11 +41,40 @@ def _guarded(command: Callable[..., int | None]) -> Callable[..., None]:
         except BrokenPipeError:
             sys.exit(EXIT_CLEAN)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
-            click.echo(f"chartguard: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
-            sys.exit(EXIT_ERROR)
+            _fail("internal error", f"{type(exc).__name__}: {exc} (please report this)")
         sys.exit(code or EXIT_CLEAN)
 
     return wrapper
+
+
+def _fail(kind: str, message: str, hint: str = "") -> None:
+    """Print ``chartguard: <kind>: <message>`` (one line, plus an optional hint line); exit 2."""
+    click.echo(f"chartguard: {kind}: {' '.join(str(message).split())}", err=True)
+    if hint:
+        click.echo(f"chartguard: hint: {' '.join(hint.split())}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    """Click's own errors (unknown option, bad choice, missing argument) in chartguard's form."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # bare `chartguard`: Click prints the help
+    except click.ClickException as exc:
+        context = getattr(exc, "ctx", None)
+        _fail("usage error", exc.format_message(), f"see `{context.command_path} --help`" if context else "")
+
+
+class _Main(click.Group):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
 
 
 def _value_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,7 +97,7 @@ def _value_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="chartguard")
 def main() -> None:
     """Lint Helm charts against the NVIDIA Cloud Functions (NVCF) helm-function rules.
@@ -105,9 +132,9 @@ def lint(target: str, profile: str, backend: str | None, strict: bool, disabled:
         resolved.rules = _without(resolved.rules, disabled)
     report = _lint_target(target, resolved, render_flags)
     threshold = Severity.parse(fail_on) if fail_on != "never" else None
-    use_colour = (color if color is not None else sys.stdout.isatty() and "NO_COLOR" not in os.environ) and not output
-    text = FORMATTERS[output_format](report, threshold or Severity.ERROR, use_colour and output_format == "text")
-    _emit(text, output)
+    use_colour = (color if color is not None else sys.stdout.isatty() and not os.environ.get("NO_COLOR")) and not output
+    text = FORMATTERS[output_format](report, threshold, use_colour and output_format == "text")
+    _emit(text, output, colour=use_colour)
     return EXIT_FINDINGS if threshold is not None and report.failed(threshold) else EXIT_CLEAN
 
 
@@ -183,8 +210,9 @@ def _lint_target(target: str, profile: Any, render_flags: dict[str, Any]) -> Any
     from .api import lint_chart, lint_manifests
 
     if target == "-" or _is_manifest_file(target):
-        if _has_values(render_flags):
-            raise UsageError("values and render flags apply to charts, not to rendered manifests")
+        used = _chart_flags(render_flags)
+        if used:
+            raise UsageError(f"{', '.join(used)}: values and render flags apply to charts, not to rendered manifests ({target})")
         text = _read_stdin() if target == "-" else _read_manifest_file(target)
         return lint_manifests(text, profile=profile, source="<stdin>" if target == "-" else target)
     return lint_chart(target, profile=profile, **_render_kwargs(render_flags))
@@ -207,8 +235,19 @@ def _render_kwargs(flags: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _has_values(flags: dict[str, Any]) -> bool:
-    return any(flags.get(k) for k in flags if k != "renderer") or flags.get("renderer") not in (None, "embedded")
+_CHART_FLAGS = {
+    "value_files": "-f/--values", "set_values": "--set", "set_string": "--set-string", "set_json": "--set-json",
+    "set_file": "--set-file", "configuration": "--configuration", "release_name": "--release-name",
+    "namespace": "--namespace", "kube_version": "--kube-version", "api_versions": "--api-versions",
+}  # fmt: skip
+
+
+def _chart_flags(flags: dict[str, Any]) -> list[str]:
+    """The values/render flags given (they make no sense with rendered manifests)."""
+    used = [flag for key, flag in _CHART_FLAGS.items() if flags.get(key)]
+    if flags.get("renderer") not in (None, "embedded"):
+        used.append("--renderer")
+    return used
 
 
 def _is_manifest_file(target: str) -> bool:
@@ -250,14 +289,14 @@ def _without(configs: list[Any], disabled: tuple[str, ...]) -> list[Any]:
     return [c for c in configs if c.rule.id not in disabled]
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, colour: bool = False) -> None:
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--output {output}: {exc.strerror}") from None
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=colour or None)
 
 
 if __name__ == "__main__":  # pragma: no cover
