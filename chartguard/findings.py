@@ -43,7 +43,8 @@ class ObjectRef:
     namespace: str = ""
 
     def __str__(self) -> str:
-        name = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        name = self.name.strip()
+        name = f"{self.namespace}/{name}" if self.namespace and name else name
         return f"{self.kind} {name or '<unnamed>'}" if self.kind else name or "<document>"
 
     def to_dict(self) -> dict[str, str]:

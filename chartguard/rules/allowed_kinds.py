@@ -45,7 +45,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             pointer="/kind",
         )
         return
-    where = f" on backend {ctx.backend}" if ctx.backend else ""
+    where = f" on backend {ctx.backend}" if ctx.backend and backends else ""
     same_kind = sorted(a for a in ctx.params["allowed"] if a.rsplit("/", 1)[-1] == manifest.kind)
     hint = f"; supported: {', '.join(same_kind)}" if same_kind else ""
     yield Violation(detail=f"{gvk}{where}{hint}", pointer="/kind")

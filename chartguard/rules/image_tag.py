@@ -36,8 +36,8 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 )
                 continue
             tag = image_tag(image.strip())
-            if tag is None or tag == "latest":
-                state = "no tag (means latest)" if tag is None else "tag latest"
+            if tag in (None, "", "latest"):  # "repo:" (an unset tag value) is not a pin either
+                state = "no tag (means latest)" if tag is None else ("empty tag" if tag == "" else "tag latest")
                 yield Violation(detail=f"{container.label}: {image} ({state})", pointer=f"{container.pointer}/image")
 
 

@@ -24,7 +24,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             if not isinstance(options, dict):
                 continue
             base = f"{where}/securityContext/seLinuxOptions"
-            if options.get("type", "") not in ALLOWED_TYPES:
+            if (options.get("type") or "") not in ALLOWED_TYPES:  # a null type is unset, as in Kubernetes
                 yield Violation(detail=f"{label}: seLinuxOptions.type: {options['type']}", pointer=f"{base}/type")
             for field in ("user", "role"):
                 if options.get(field):
