@@ -878,7 +878,7 @@ def test_image_tag() -> None:
         (
             "warning",
             WORKER,
-            'container "sidecar": busybox (no tag (means latest))',
+            'container "sidecar": busybox (no tag, so latest)',
             "templates/deployment.yaml:62 image: busybox",
         ),
     ]  # fmt: skip
@@ -898,8 +898,8 @@ def test_image_tag_pinned_images_pass(image: str) -> None:
 @pytest.mark.parametrize(
     ("image", "state"),
     [
-        ("localhost:5000/worker", "no tag (means latest)"),  # the port is not a tag
-        ("nvcr.io/myorg/worker", "no tag (means latest)"),
+        ("localhost:5000/worker", "no tag, so latest"),  # the port is not a tag
+        ("nvcr.io/myorg/worker", "no tag, so latest"),
         ("worker:latest", "tag latest"),
     ],
 )

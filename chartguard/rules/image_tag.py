@@ -37,7 +37,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 continue
             tag = image_tag(image.strip())
             if tag in (None, "", "latest"):  # "repo:" (an unset tag value) is not a pin either
-                state = "no tag (means latest)" if tag is None else ("empty tag" if tag == "" else "tag latest")
+                state = "no tag, so latest" if tag is None else ("empty tag" if tag == "" else "tag latest")
                 yield Violation(detail=f"{container.label}: {image} ({state})", pointer=f"{container.pointer}/image")
 
 
