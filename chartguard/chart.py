@@ -147,6 +147,14 @@ def read_archive(data: bytes, display: str) -> tuple[dict[str, bytes], str]:
                 files[name] = handle.read() if handle else b""
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{display}: not a valid chart archive ({exc})") from None
+    if not files:
+        raise InputError(f"{display}: the archive holds no files (not a packaged chart)")
+    loose = sorted(name for name in files if "/" not in name)
+    if loose:
+        raise InputError(
+            f"{display}: archive entry {loose[0]!r} is not inside the chart's folder",
+            hint="a packaged chart holds one folder (mychart/Chart.yaml, ...); build it with `helm package`",
+        )
     roots = {name.split("/", 1)[0] for name in files}
     if len(roots) != 1:
         raise InputError(f"{display}: a chart archive must hold exactly one top-level folder, found {sorted(roots)}")

@@ -97,7 +97,7 @@ def _value_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(name="chartguard", cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="chartguard")
 def main() -> None:
     """Lint Helm charts against the NVIDIA Cloud Functions (NVCF) helm-function rules.
@@ -262,10 +262,7 @@ def _read_manifest_file(target: str) -> str:
     size = Path(target).stat().st_size
     if size > MAX_STDIN_BYTES:
         raise InputError(f"{target}: {size:,} bytes is more than the {MAX_STDIN_BYTES:,} bytes chartguard reads")
-    try:
-        return Path(target).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{target}: not UTF-8 text (byte {exc.start})") from None
+    return _decode(Path(target).read_bytes(), target)
 
 
 def _read_stdin() -> str:
@@ -274,10 +271,15 @@ def _read_stdin() -> str:
     data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
     if len(data) > MAX_STDIN_BYTES:
         raise InputError(f"<stdin>: more than {MAX_STDIN_BYTES:,} bytes")
+    return _decode(data, "<stdin>")
+
+
+def _decode(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"<stdin>: not UTF-8 text (byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{where}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
 def _without(configs: list[Any], disabled: tuple[str, ...]) -> list[Any]:
@@ -300,4 +302,4 @@ def _emit(text: str, output: str | None, colour: bool = False) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    main(prog_name="chartguard")

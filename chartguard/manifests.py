@@ -115,9 +115,15 @@ class Manifest:
 
 
 def safe_load(text: str | bytes) -> Any:
-    """Parse one YAML document with the safe loader (libyaml when available)."""
+    """Parse one YAML document with the safe loader (libyaml when available).
+
+    Nesting deeper than MAX_NESTING_DEPTH and alias bombs raise a YAMLError like other bad YAML.
+    """
     check_depth(text)
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    value = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    if ("&" in text if isinstance(text, str) else b"&" in text) and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
+        raise yaml.MarkedYAMLError(problem=f"alias bomb: aliases expand beyond {MAX_EXPANDED_NODES:,} nodes")
+    return value
 
 
 def split_documents(text: str) -> Iterator[tuple[int, str]]:
@@ -148,7 +154,7 @@ def parse_document(text: str, where: str, first_line: int = 1) -> Any:
         check_depth(text)
         value = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except yaml.YAMLError as exc:
-        raise InputError(f"{where}: {_yaml_message(exc, first_line)}") from None
+        raise InputError(f"{where}: {_yaml_message(exc, first_line, text.count(chr(10)))}") from None
     except RecursionError:
         raise InputError(f"{where}: line {first_line}: YAML nested too deeply") from None
     if "&" in text and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
@@ -177,10 +183,13 @@ def check_depth(text: str | bytes) -> None:
             depth -= 1
 
 
-def _yaml_message(exc: yaml.YAMLError, first_line: int) -> str:
+def _yaml_message(exc: yaml.YAMLError, first_line: int, last_line: int) -> str:
+    """``line N: invalid YAML (problem)``; libyaml marks an unexpected end one line past the text."""
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"line {first_line + mark.line}: invalid YAML ({problem})" if mark is not None else f"invalid YAML ({problem})"
+    if mark is None:
+        return f"invalid YAML ({problem})"
+    return f"line {first_line + min(mark.line, last_line)}: invalid YAML ({problem})"
 
 
 def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:

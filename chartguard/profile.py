@@ -12,6 +12,7 @@ test suite, so loading them costs no schema validation at run time.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -60,14 +61,17 @@ def builtin_names() -> list[str]:
 def load_profile(spec: str = DEFAULT_PROFILE, backend: str | None = None, strict: bool = False) -> Profile:
     """Resolve a built-in profile name or a path to a profile YAML file."""
     raw, source = _load_raw(spec, validate=_is_path(spec))
-    chain = [raw]
-    seen = {raw.get("name", spec)}
+    chain, layer_source = [raw], source
+    seen = {_identity(spec)}
     while chain[-1].get("extends"):
         parent_name = chain[-1]["extends"]
-        if parent_name in seen:
-            raise ConfigError(f"profile {spec}: 'extends' loops through {parent_name!r}")
-        seen.add(parent_name)
-        parent, _ = _load_raw(parent_name, validate=_is_path(parent_name))
+        if _identity(parent_name) in seen:
+            raise ConfigError(f"{layer_source}: 'extends' loops through {parent_name!r}")
+        seen.add(_identity(parent_name))
+        try:
+            parent, layer_source = _load_raw(parent_name, validate=_is_path(parent_name))
+        except ConfigError as exc:
+            raise ConfigError(f"{layer_source}: extends: {exc.message}", hint=exc.hint) from None
         chain.append(parent)
     merged: dict[str, Any] = {}
     for layer in reversed(chain):
@@ -105,11 +109,14 @@ def validate_profile_document(document: Any, source: str) -> None:
     import jsonschema  # only for profiles from files (and the test suite)
 
     validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ConfigError(f"{source}: invalid profile at {where}: {error.message}")
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))  # descends into oneOf
+    if error is not None:
+        path = [str(p) for p in error.absolute_path]
+        where = "/".join(path) or "(top level)"
+        hint = ""
+        if error.validator == "oneOf" and "rules" in path[:3]:
+            hint = "a rule entry is error|warning|info|off|on, true|false, or a mapping of enabled, severity, strict, params"
+        raise ConfigError(f"{source}: invalid profile at {where}: {error.message}", hint=hint)
 
 
 def validate_params(rule: Rule, params: dict[str, Any], source: str) -> None:
@@ -210,7 +217,27 @@ def _parse_profile(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"{source}: a profile must be a YAML mapping")
     if validate:
         validate_profile_document(document, source)
+        _validate_rule_entries(document, source)
     return document, source
+
+
+def _validate_rule_entries(document: dict[str, Any], source: str) -> None:
+    """Check a profile file's own rule ids and params (also under ``backends``), so that an error
+    names the file that has it, not a profile extending it."""
+    sections = [document.get("rules") or {}]
+    sections += [(override or {}).get("rules") or {} for override in (document.get("backends") or {}).values()]
+    for rules in sections:
+        for rule_id, entry in rules.items():
+            if rule_id not in BY_ID:
+                raise ConfigError(f"{source}: unknown rule id {rule_id!r} (see `chartguard rules`)")
+            params = (_normalise_rule_entry(entry) or {}).get("params")
+            if params:
+                validate_params(BY_ID[rule_id], params, source)
+
+
+def _identity(spec: str) -> str:
+    """What ``extends`` loops are detected on: the real path of a file, or the built-in name."""
+    return os.path.realpath(spec) if _is_path(spec) else spec
 
 
 def _is_path(spec: str) -> bool:

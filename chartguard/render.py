@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from .chart import ChartSource, require_dependencies
 from .errors import RenderError, UsageError
@@ -39,6 +39,8 @@ INSTALL_ORDER = (
     "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
 )  # fmt: skip
 _ORDER = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
+#: Helm's release name rule (pkg/chart/common/util: ValidateReleaseName), at most 53 characters.
+_RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 @dataclass
@@ -128,7 +130,10 @@ class HelmBinary:
     ) -> tuple[dict[str, str], list[tuple[str, str]]]:
         binary = shutil.which(self.executable)
         if binary is None:
-            raise UsageError(f"--renderer helm: no {self.executable!r} executable on PATH")
+            raise UsageError(
+                f"--renderer helm: no {self.executable!r} executable on PATH",
+                hint="install Helm, or use the embedded engine (the default, --renderer embedded)",
+            )
         with tempfile.TemporaryDirectory(prefix="chartguard-") as tmp:
             values_file = os.path.join(tmp, "values.json")
             with open(values_file, "w", encoding="utf-8") as handle:
@@ -173,9 +178,19 @@ def render_release(
     chart: ChartSource, values: dict[str, Any], options: RenderOptions, renderer: Renderer | None = None
 ) -> Rendered:
     """Render ``chart`` and assemble Helm's release stream."""
+    check_release_name(options.release_name)
     check_kube_version(chart, options.kube_version or ENGINE_DEFAULT_KUBE_VERSION)
     templates, crds = (renderer or EmbeddedHelm()).render(chart, values, options)
-    return assemble(templates, crds, chart.name)
+    return assemble(templates, crds, chart.name, chart.display_path)
+
+
+def check_release_name(name: str) -> None:
+    """Reject a release name Helm would refuse (chartutil.ValidateReleaseName)."""
+    if len(name) > 53 or not _RELEASE_NAME.fullmatch(name):
+        raise UsageError(
+            f"--release-name {name!r}: invalid release name (Helm needs lowercase letters, digits, '-' and '.',"
+            " starting and ending with a letter or digit, at most 53 characters)"
+        )
 
 
 def check_kube_version(chart: ChartSource, kube_version: str) -> None:
@@ -185,22 +200,33 @@ def check_kube_version(chart: ChartSource, kube_version: str) -> None:
     constraint = chart.metadata.get("kubeVersion")
     if not constraint:
         return
+    where = chart.chart_yaml_location("kubeVersion")
     try:
         compatible = satisfies(kube_version, str(constraint))
     except ValueError as exc:
-        raise RenderError(f"{chart.display}/Chart.yaml: invalid kubeVersion {constraint!r} ({exc})") from None
+        raise RenderError(f"{where.path}:{where.line}: invalid kubeVersion {constraint!r} ({exc})") from None
     if not compatible:
         raise RenderError(
-            f"chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube_version}",
+            f"{where.path}:{where.line}: chart requires kubeVersion: {constraint} which is incompatible with"
+            f" Kubernetes {kube_version}",
             hint="NVCF renders for Kubernetes v1.20.0; pass --kube-version to render for another version",
         )
 
 
-def assemble(templates: dict[str, str], crds: list[tuple[str, str]], chart_name: str) -> Rendered:
-    """Build Helm's release from rendered templates: CRDs first, then install order; hooks apart."""
+def assemble(
+    templates: dict[str, str],
+    crds: list[tuple[str, str]],
+    chart_name: str,
+    display: Callable[[str], str] | None = None,
+) -> Rendered:
+    """Build Helm's release from rendered templates: CRDs first, then install order; hooks apart.
+
+    ``display`` maps a template name to the path errors show (the chart path the user gave).
+    """
+    show = display or (lambda name: name)
     manifests: list[Manifest] = []
     for name, text in crds:
-        manifests.extend(parse_template_output(name, text, len(manifests)))
+        manifests.extend(parse_template_output(name, text, len(manifests), display=show(name)))
     generic: list[Manifest] = []
     hooks: list[Manifest] = []
     notes = ""
@@ -213,7 +239,7 @@ def assemble(templates: dict[str, str], crds: list[tuple[str, str]], chart_name:
             continue
         if base.startswith("_") or not text.strip():
             continue
-        for manifest in parse_template_output(name, text):
+        for manifest in parse_template_output(name, text, display=show(name)):
             (hooks if manifest.hook is not None else generic).append(manifest)
     generic.sort(key=lambda m: (_ORDER.get(m.kind, len(_ORDER)), "" if m.kind in _ORDER else m.kind))
     ordered = manifests + generic
@@ -236,7 +262,15 @@ def _strip_source(text: str) -> str:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """Join Helm's multi-line errors (``file:line:col`` / ``executing ...:`` / ``nil pointer ...``,
+    schema violations as ``- at '/x': ...``) into one readable line."""
+    joined = ""
+    for line in (part.strip() for part in message.splitlines()):
+        if not line:
+            continue
+        separator = " " if not joined or joined.endswith(":") else "; " if line.startswith("- ") else ": "
+        joined = f"{joined}{separator}{line}" if joined else line
+    return " ".join(joined.split())
 
 
 def _chart_paths(chart: ChartSource, message: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import yaml
 
 from .errors import UsageError
-from .manifests import safe_load
+from .manifests import MAX_NESTING_DEPTH, safe_load
 
 MAX_VALUES_FILE_BYTES = 10 * 1024 * 1024
 
@@ -101,16 +101,31 @@ def read_configuration(spec: str) -> dict[str, Any]:
         text, where = spec, "--configuration"
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise UsageError(f"{where}: configuration nested deeper than {MAX_NESTING_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         try:
             value = safe_load(text)
         except yaml.YAMLError:
             raise UsageError(f"{where}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    if _nesting(value) > MAX_NESTING_DEPTH:
+        raise UsageError(f"{where}: configuration nested deeper than {MAX_NESTING_DEPTH} levels")
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise UsageError(f"{where}: configuration must be a JSON object, not {type(value).__name__}")
     return value
+
+
+def _nesting(value: Any) -> int:
+    """How deeply maps and lists nest in ``value`` (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _read_values_file(path: str) -> dict[str, Any]:
@@ -165,7 +180,13 @@ def _set_parsers() -> dict[str, Callable[[str], dict[str, Any]]]:
 def _parse_set(parser: Callable[[str], dict[str, Any]], flag: str, expression: str) -> dict[str, Any]:
     from helm_python import HelmError
 
+    shown = expression if len(expression) <= 80 else f"{expression[:60]}...({len(expression):,} characters)"
     try:
-        return parser(expression)
+        parsed = parser(expression)
     except HelmError as exc:
-        raise UsageError(f"{flag} {expression!r}: {exc.detail.strip()}") from None
+        raise UsageError(f"{flag} {shown!r}: {exc.detail.strip()}") from None
+    except RecursionError:
+        parsed = None
+    if parsed is None or _nesting(parsed) > MAX_NESTING_DEPTH:
+        raise UsageError(f"{flag} {shown!r}: value nested deeper than {MAX_NESTING_DEPTH} levels")
+    return parsed

@@ -57,7 +57,7 @@ def test_non_mapping_document_is_an_error():
 
 
 def test_malformed_yaml_names_template_and_line():
-    with pytest.raises(InputError, match=r"c/templates/x.yaml \(line 3\): line 2"):
+    with pytest.raises(InputError, match=r"c/templates/x.yaml \(rendered\): line 4: invalid YAML"):
         parse_template_output("c/templates/x.yaml", "a: 1\n---\nkind: [\nfoo: bar: baz\n")
 
 
