@@ -61,10 +61,10 @@ def builtin_names() -> list[str]:
 def load_profile(spec: str = DEFAULT_PROFILE, backend: str | None = None, strict: bool = False) -> Profile:
     """Resolve a built-in profile name or a path to a profile YAML file."""
     raw, source = _load_raw(spec, validate=_is_path(spec))
-    chain, layer_source = [raw], source
+    chain, layer_source, current = [raw], source, spec
     seen = {_identity(spec)}
     while chain[-1].get("extends"):
-        parent_name = chain[-1]["extends"]
+        parent_name = current = _relative_to(chain[-1]["extends"], current)
         if _identity(parent_name) in seen:
             raise ConfigError(f"{layer_source}: 'extends' loops through {parent_name!r}")
         seen.add(_identity(parent_name))
@@ -233,6 +233,13 @@ def _validate_rule_entries(document: dict[str, Any], source: str) -> None:
             params = (_normalise_rule_entry(entry) or {}).get("params")
             if params:
                 validate_params(BY_ID[rule_id], params, source)
+
+
+def _relative_to(spec: str, referrer: str) -> str:
+    """A relative ``extends`` path is relative to the folder of the profile file that names it."""
+    if _is_path(spec) and not os.path.isabs(spec) and _is_path(referrer):
+        return os.path.join(os.path.dirname(referrer), spec)
+    return spec
 
 
 def _identity(spec: str) -> str:

@@ -41,6 +41,8 @@ INSTALL_ORDER = (
 _ORDER = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
 #: Helm's release name rule (pkg/chart/common/util: ValidateReleaseName), at most 53 characters.
 _RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+#: A Kubernetes namespace name (RFC 1123 label), at most 63 characters.
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 @dataclass
@@ -179,6 +181,7 @@ def render_release(
 ) -> Rendered:
     """Render ``chart`` and assemble Helm's release stream."""
     check_release_name(options.release_name)
+    check_namespace(options.namespace)
     check_kube_version(chart, options.kube_version or ENGINE_DEFAULT_KUBE_VERSION)
     templates, crds = (renderer or EmbeddedHelm()).render(chart, values, options)
     return assemble(templates, crds, chart.name, chart.display_path)
@@ -190,6 +193,15 @@ def check_release_name(name: str) -> None:
         raise UsageError(
             f"--release-name {name!r}: invalid release name (Helm needs lowercase letters, digits, '-' and '.',"
             " starting and ending with a letter or digit, at most 53 characters)"
+        )
+
+
+def check_namespace(namespace: str) -> None:
+    """Reject a namespace Kubernetes would refuse (an RFC 1123 label)."""
+    if len(namespace) > 63 or not _NAMESPACE.fullmatch(namespace):
+        raise UsageError(
+            f"--namespace {namespace!r}: invalid namespace (lowercase letters, digits and '-',"
+            " starting and ending with a letter or digit, at most 63 characters)"
         )
 
 

@@ -86,3 +86,11 @@ def test_invalid_user_profiles(tmp_path, body, message):
 def test_unknown_builtin_profile():
     with pytest.raises(ConfigError, match="unknown profile 'nope'"):
         load_profile("nope")
+
+
+def test_relative_extends_resolves_next_to_the_profile_file(tmp_path, monkeypatch):
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "base.yaml").write_text("name: base\ntitle: Base\nfollows: ours\nextends: nvcf\nrules: {image-tag: error}\n")
+    (tmp_path / "policies" / "team.yaml").write_text("name: team\ntitle: Team\nfollows: ours\nextends: ./base.yaml\nrules: {}\n")
+    monkeypatch.chdir(tmp_path)
+    assert severities(load_profile("policies/team.yaml"))["image-tag"] == Severity.ERROR

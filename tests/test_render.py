@@ -176,3 +176,9 @@ def test_install_order_is_helms():
 def test_render_output_is_json_safe(testchart):
     rendered = api.render_chart(testchart("release-shape"))
     json.dumps([m.obj for m in rendered.manifests])
+
+
+@pytest.mark.parametrize("flag, value", [("namespace", "Team_A"), ("namespace", "x" * 64), ("release_name", "Bad_Name!")])
+def test_invalid_release_name_and_namespace_are_usage_errors(testchart, flag, value):
+    with pytest.raises(UsageError, match=f"--{flag.replace('_', '-')} "):
+        api.render_chart(testchart("release-shape"), **{flag: value})
