@@ -41,15 +41,13 @@ class Manifest:
     """One parsed Kubernetes object and where it came from.
 
     ``template`` is Helm's template name (``mychart/templates/deployment.yaml``) or ``""``;
-    ``template_line`` the 1-based line where the document starts in that template's rendered
-    output; ``stream_line`` where it starts in the rendered stream; ``index`` its 0-based
-    position among the stream's documents.
+    ``stream_line`` the 1-based line where it starts in the rendered stream; ``index`` its
+    0-based position among the stream's documents.
     """
 
     obj: dict[str, Any]
     text: str
     template: str = ""
-    template_line: int = 1
     stream_line: int = 0
     index: int = 0
     _line_index: dict[str, int] | None = field(default=None, repr=False)
@@ -207,32 +205,13 @@ def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
     return 1
 
 
-def parse_template_output(
-    template: str, text: str, first_index: int = 0, stream_line: int = 0, display: str = ""
-) -> list[Manifest]:
-    """Parse one template's rendered output into manifests (documents that are not mappings
-    with content are skipped). ``first_index`` numbers the documents within the stream;
-    ``display`` is how errors name the template (default: the template name)."""
-    where = f"{display or template or '<input>'} (rendered)"
-    manifests = []
-    for offset, doc in split_documents(text):
-        line = text.count("\n", 0, offset) + 1
-        value = parse_document(doc, where, line)
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            raise InputError(f"{where}: line {line}: document is a {_type_name(value)}, not a Kubernetes object")
-        manifests.append(
-            Manifest(
-                obj=value,
-                text=doc,
-                template=template,
-                template_line=line,
-                stream_line=stream_line + line - 1 if stream_line else 0,
-                index=first_index + len(manifests),
-            )
-        )
-    return manifests
+def parse_template_output(template: str, text: str, display: str = "") -> list[Manifest]:
+    """Parse one template's rendered output into manifests; ``display`` is how errors name the
+    template (default: the template name). Indexes and stream lines are set by the caller."""
+    return [
+        Manifest(obj=value, text=doc, template=template)
+        for _, doc, value in _objects(text, f"{display or template or '<input>'} (rendered)")
+    ]
 
 
 def parse_stream(text: str, source: str = "") -> list[Manifest]:
@@ -241,8 +220,16 @@ def parse_stream(text: str, source: str = "") -> list[Manifest]:
     ``# Source: <template>`` comments, which Helm writes at the top of every document, give
     each object its template; lines are lines of the stream. ``source`` names the stream in errors.
     """
-    where = source or "<input>"
     manifests = []
+    for line, doc, value in _objects(text, source or "<input>"):
+        comment = _SOURCE_COMMENT.search(doc)
+        template = comment.group(1).strip() if comment and comment.start() == 0 else ""
+        manifests.append(Manifest(obj=value, text=doc, template=template, stream_line=line, index=len(manifests)))
+    return manifests
+
+
+def _objects(text: str, where: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """``(line, document, mapping)`` for each non-empty document; non-mappings are errors."""
     for offset, doc in split_documents(text):
         line = text.count("\n", 0, offset) + 1
         value = parse_document(doc, where, line)
@@ -250,18 +237,7 @@ def parse_stream(text: str, source: str = "") -> list[Manifest]:
             continue
         if not isinstance(value, dict):
             raise InputError(f"{where}: line {line}: document is a {_type_name(value)}, not a Kubernetes object")
-        source_comment = _SOURCE_COMMENT.search(doc)
-        manifests.append(
-            Manifest(
-                obj=value,
-                text=doc,
-                template=source_comment.group(1).strip() if source_comment and source_comment.start() == 0 else "",
-                template_line=line,
-                stream_line=line,
-                index=len(manifests),
-            )
-        )
-    return manifests
+        yield line, doc, value
 
 
 def _type_name(value: Any) -> str:

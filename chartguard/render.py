@@ -238,7 +238,7 @@ def assemble(
     show = display or (lambda name: name)
     manifests: list[Manifest] = []
     for name, text in crds:
-        manifests.extend(parse_template_output(name, text, len(manifests), display=show(name)))
+        manifests.extend(parse_template_output(name, text, display=show(name)))
     generic: list[Manifest] = []
     hooks: list[Manifest] = []
     notes = ""

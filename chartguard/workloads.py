@@ -104,6 +104,14 @@ def containers(pod: PodView, lists: tuple[str, ...] = CONTAINER_LISTS) -> Iterat
                 yield ContainerView(container, list_name, f"{pod.pointer}/{list_name}/{i}")
 
 
+def env_vars(container: ContainerView) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(pointer, variable)`` for each entry of a container's ``env`` that is a mapping."""
+    env = container.container.get("env")
+    for i, variable in enumerate(env if isinstance(env, list) else []):
+        if isinstance(variable, dict):
+            yield f"{container.pointer}/env/{i}", variable
+
+
 def security_scopes(pod: PodView) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """``(label, pointer, securityContext)`` for the pod and then each of its containers, for
     fields both levels may set independently (seccompProfile, appArmorProfile, seLinuxOptions)."""

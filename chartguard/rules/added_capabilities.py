@@ -11,7 +11,7 @@ from typing import Iterable
 from ..findings import Severity
 from ..manifests import Manifest
 from ..workloads import containers, pod_specs
-from .base import Rule, RuleContext, Violation, string_list
+from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -37,11 +37,7 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     pods=True,
-    params_schema={
-        "type": "object",
-        "properties": {"allowed": string_list("capabilities a container may add")},
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(allowed=string_list("capabilities a container may add")),
     defaults={"allowed": ["NET_BIND_SERVICE"]},
     reference="NVCF docs, Security Constraints (should: no root capabilities)",
 )

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, string_list
+from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -59,15 +59,11 @@ RULE = Rule(
     remediation="Remove the object from the chart or make it conditional; NVCF installs only the supported kinds.",
     check=check,
     doc=__doc__ or "",
-    params_schema={
-        "type": "object",
-        "properties": {
-            "allowed": string_list("apiVersion/Kind entries allowed on every backend"),
-            "backend_only": backend_only_schema("apiVersion/Kind entries"),
-            "skipped": string_list("apiVersion/Kind entries NVCF skips on installation (info finding)"),
-        },
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(
+        allowed=string_list("apiVersion/Kind entries allowed on every backend"),
+        backend_only=backend_only_schema("apiVersion/Kind entries"),
+        skipped=string_list("apiVersion/Kind entries NVCF skips on installation (info finding)"),
+    ),
     defaults={"allowed": [], "backend_only": {}, "skipped": []},
     reference="NVCF docs, Helm-Based Function Creation > Security Constraints > Restrictions",
 )

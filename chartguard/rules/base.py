@@ -84,6 +84,11 @@ class Rule:
         return " ".join(first.split())
 
 
+def params_schema(**properties: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema of a rule's params: an object with exactly these optional properties."""
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
 def string_list(description: str) -> dict[str, Any]:
     """JSON Schema of a list of strings (for params schemas)."""
     return {"type": "array", "items": {"type": "string"}, "description": description}

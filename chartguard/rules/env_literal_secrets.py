@@ -13,8 +13,8 @@ from typing import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import containers, pod_specs
-from .base import Rule, RuleContext, Violation, string_list
+from ..workloads import containers, env_vars, pod_specs
+from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -22,17 +22,10 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     ignored = re.compile("|".join(ctx.params["ignore_patterns"]) or "(?!)", re.IGNORECASE)
     for pod in pod_specs(manifest.obj):
         for container in containers(pod):
-            env = container.container.get("env")
-            for i, variable in enumerate(env if isinstance(env, list) else []):
-                if not isinstance(variable, dict):
-                    continue
+            for where, variable in env_vars(container):
                 name, value = variable.get("name"), variable.get("value")
                 if isinstance(name, str) and value not in (None, "") and pattern.search(name) and not ignored.search(name):
-                    yield Violation(
-                        detail=f"{container.label}: env {name} has a literal value",
-                        pointer=f"{container.pointer}/env/{i}/value",
-                    )
-
+                    yield Violation(detail=f"{container.label}: env {name} has a literal value", pointer=f"{where}/value")
 
 RULE = Rule(
     id="env-literal-secrets",
@@ -43,14 +36,10 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     pods=True,
-    params_schema={
-        "type": "object",
-        "properties": {
-            "name_patterns": string_list("regular expressions for credential-like names"),
-            "ignore_patterns": string_list("regular expressions for names that only point at a credential"),
-        },
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(
+        name_patterns=string_list("regular expressions for credential-like names"),
+        ignore_patterns=string_list("regular expressions for names that only point at a credential"),
+    ),
     defaults={
         "name_patterns": [
             "PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_?KEY", "ACCESS_?KEY", "PRIVATE_?KEY", "CREDENTIAL",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..findings import Severity
-from .base import Rule, RuleContext, Violation
+from .base import Rule, RuleContext, Violation, params_schema
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
@@ -31,11 +31,7 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     scope="release",
-    params_schema={
-        "type": "object",
-        "properties": {"max_objects": {"type": "integer", "minimum": 1}},
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(max_objects={"type": "integer", "minimum": 1}),
     defaults={"max_objects": 300},
     reference="NVCF helm-reval decode limits",
 )

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from .base import Rule, RuleContext, Violation
+from .base import Rule, RuleContext, Violation, params_schema
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -27,11 +27,7 @@ RULE = Rule(
     remediation="Move large data out of the manifest (into the image, or download it at start-up).",
     check=check,
     doc=__doc__ or "",
-    params_schema={
-        "type": "object",
-        "properties": {"max_bytes": {"type": "integer", "minimum": 1}},
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(max_bytes={"type": "integer", "minimum": 1}),
     defaults={"max_bytes": 1024 * 1024},
     reference="NVCF helm-reval decode limits",
 )

@@ -11,20 +11,18 @@ from typing import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import containers, pod_specs
-from .base import Rule, RuleContext, Violation, string_list
+from ..workloads import containers, env_vars, pod_specs
+from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     prefixes = tuple(ctx.params["prefixes"])
     for pod in pod_specs(manifest.obj):
         for container in containers(pod):
-            env = container.container.get("env")
-            for i, variable in enumerate(env if isinstance(env, list) else []):
-                name = variable.get("name") if isinstance(variable, dict) else None
+            for where, variable in env_vars(container):
+                name = variable.get("name")
                 if isinstance(name, str) and name.startswith(prefixes):
-                    yield Violation(detail=f"{container.label}: env {name}", pointer=f"{container.pointer}/env/{i}/name")
-
+                    yield Violation(detail=f"{container.label}: env {name}", pointer=f"{where}/name")
 
 RULE = Rule(
     id="reserved-env-vars",
@@ -35,11 +33,7 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     pods=True,
-    params_schema={
-        "type": "object",
-        "properties": {"prefixes": string_list("reserved name prefixes")},
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(prefixes=string_list("reserved name prefixes")),
     defaults={"prefixes": ["NVCF_"]},
     reference="NVCF docs, Function Creation (Note: NVCF_* environment variables are reserved)",
 )

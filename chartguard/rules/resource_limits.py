@@ -13,7 +13,7 @@ from typing import Iterable
 from ..findings import Severity
 from ..manifests import Manifest
 from ..workloads import containers, pod_specs
-from .base import Rule, RuleContext, Violation, string_list
+from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -43,14 +43,10 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     pods=True,
-    params_schema={
-        "type": "object",
-        "properties": {
-            "required": string_list("resources every container must limit"),
-            "gpu_resources": string_list("resources that must be limited when requested"),
-        },
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(
+        required=string_list("resources every container must limit"),
+        gpu_resources=string_list("resources that must be limited when requested"),
+    ),
     defaults={"required": ["cpu", "memory"], "gpu_resources": ["nvidia.com/gpu"]},
     reference="NVCF docs, Security Constraints (should: resource limits)",
 )

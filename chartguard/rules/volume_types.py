@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from ..findings import Severity
 from ..manifests import Manifest
 from ..workloads import pod_specs
-from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, string_list
+from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
 def volume_type(volume: dict[str, Any]) -> str:
@@ -79,15 +79,11 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     pods=True,
-    params_schema={
-        "type": "object",
-        "properties": {
-            "allowed": string_list("volume types allowed on every backend (projected: see projected_sources)"),
-            "projected_sources": string_list("source types a projected volume may combine"),
-            "backend_only": backend_only_schema("volume types"),
-        },
-        "additionalProperties": False,
-    },
+    params_schema=params_schema(
+        allowed=string_list("volume types allowed on every backend (projected: see projected_sources)"),
+        projected_sources=string_list("source types a projected volume may combine"),
+        backend_only=backend_only_schema("volume types"),
+    ),
     defaults={"allowed": [], "projected_sources": ["configMap", "secret"], "backend_only": {}},
     reference="NVCF docs, Security Constraints > Restrictions (The only allowed Pod or Pod template volume types)",
 )
