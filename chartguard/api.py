@@ -11,7 +11,8 @@ Both functions return a ``Report`` (``report.to_dict()`` is the JSON output form
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .chart import ChartSource, load_chart
 from .engine import run_rules

@@ -110,10 +110,10 @@ def load_chart(path: str | os.PathLike[str]) -> ChartSource:
             raise InputError(f"{display}: chart archive is {size:,} bytes (limit {MAX_COMPRESSED_BYTES:,})")
         data = path.read_bytes()
         files, root = read_archive(data, display)
-        chart_yaml = files.get(f"{root}/Chart.yaml")
-        if chart_yaml is None:
+        chart_yaml_data = files.get(f"{root}/Chart.yaml")
+        if chart_yaml_data is None:
             raise InputError(f"{display}: not a Helm chart archive (no {root}/Chart.yaml)")
-        metadata = _parse_chart_yaml(chart_yaml, f"{display}:{root}/Chart.yaml")
+        metadata = _parse_chart_yaml(chart_yaml_data, f"{display}:{root}/Chart.yaml")
         return ChartSource(display=display, metadata=metadata, archive=data, files=files, root=root)
     raise InputError(f"{display}: no such file or directory")
 
@@ -135,14 +135,10 @@ def read_archive(data: bytes, display: str) -> tuple[dict[str, bytes], str]:
                 if len(files) >= MAX_ENTRIES:
                     raise InputError(f"{display}: archive has more than {MAX_ENTRIES:,} entries")
                 if member.size > MAX_ENTRY_BYTES:
-                    raise InputError(
-                        f"{display}: entry {name} is {member.size:,} bytes (limit {MAX_ENTRY_BYTES:,} per file)"
-                    )
+                    raise InputError(f"{display}: entry {name} is {member.size:,} bytes (limit {MAX_ENTRY_BYTES:,} per file)")
                 total += member.size
                 if total > MAX_ARCHIVE_BYTES:
-                    raise InputError(
-                        f"{display}: archive decompresses beyond {MAX_ARCHIVE_BYTES:,} bytes (archive bomb?)"
-                    )
+                    raise InputError(f"{display}: archive decompresses beyond {MAX_ARCHIVE_BYTES:,} bytes (archive bomb?)")
                 handle = archive.extractfile(member)
                 files[name] = handle.read() if handle else b""
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:

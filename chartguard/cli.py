@@ -10,8 +10,9 @@ import contextlib
 import functools
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
@@ -110,13 +111,28 @@ def main() -> None:
 @main.command()
 @click.argument("target", metavar="CHART|MANIFEST|-")
 @_value_options
-@click.option("-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile (see `chartguard profiles`).")
-@click.option("-b", "--backend", metavar="NAME", help="NVCF backend the function deploys to (e.g. GFN); backend-only kinds/volumes are checked against it.")
+@click.option(
+    "-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile (see `chartguard profiles`)."
+)
+@click.option(
+    "-b",
+    "--backend",
+    metavar="NAME",
+    help="NVCF backend the function deploys to (e.g. GFN); backend-only kinds/volumes are checked against it.",
+)
 @click.option("--strict", is_flag=True, help="Apply the profile's strict severities (NVCF 'should' rules become errors).")
 @click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
 @click.option("--color/--no-color", default=None, help="Colour text output [default: when stdout is a terminal].")
 @_guarded
 def lint(target: str, profile: str, backend: str | None, strict: bool, disabled: tuple[str, ...], output_format: str,
@@ -141,7 +157,9 @@ def lint(target: str, profile: str, backend: str | None, strict: bool, disabled:
 @main.command()
 @click.argument("chart", metavar="CHART")
 @_value_options
-@click.option("-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile whose render defaults apply.")
+@click.option(
+    "-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile whose render defaults apply."
+)
 @click.option("--hooks/--no-hooks", default=False, help="Also print hook objects (after the release, as `helm template` does).")
 @click.option("--notes", is_flag=True, help="Print the rendered NOTES.txt on stderr.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the stream to a file.")

@@ -78,6 +78,4 @@ def rule_reference() -> str:
         autoescape=False,  # Markdown, not HTML
     )
     template = environment.get_template("rules.md.j2")
-    return template.render(
-        rules=RULES, profiles_by_rule=profiles_by_rule, profile_settings=settings, applies_to=applies_to
-    )
+    return template.render(rules=RULES, profiles_by_rule=profiles_by_rule, profile_settings=settings, applies_to=applies_to)

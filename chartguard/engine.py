@@ -7,7 +7,8 @@ file otherwise, and always the line in the rendered stream.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .chart import ChartSource
 from .findings import Finding, Location, ObjectRef, Report
@@ -35,12 +36,13 @@ def run_rules(
     for config in profile.rules:
         rule = config.rule
         context = RuleContext(manifests=manifests, hooks=hooks, chart=chart, backend=profile.backend, params=config.params)
+        results: list[tuple[Violation, Manifest | None]]
         if rule.scope == "release":
             results = [(v, None) for v in rule.check(context)]
         else:
             results = [
                 (violation, manifest)
-                for manifest, pods in zip(manifests, pod_bearing)
+                for manifest, pods in zip(manifests, pod_bearing, strict=True)
                 if rule.applies_to(manifest.kind, pods)
                 for violation in rule.check(manifest, context)
             ]

@@ -9,8 +9,9 @@ path, the line of the document in that template's rendered output, and its line 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -156,9 +157,7 @@ def parse_document(text: str, where: str, first_line: int = 1) -> Any:
     except RecursionError:
         raise InputError(f"{where}: line {first_line}: YAML nested too deeply") from None
     if "&" in text and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
-        raise InputError(
-            f"{where}: line {first_line}: YAML alias bomb (aliases expand beyond {MAX_EXPANDED_NODES:,} nodes)"
-        )
+        raise InputError(f"{where}: line {first_line}: YAML alias bomb (aliases expand beyond {MAX_EXPANDED_NODES:,} nodes)")
     return value
 
 
@@ -167,16 +166,16 @@ def check_depth(text: str | bytes) -> None:
 
     Run before loading: libyaml's event parser is iterative, its composer is not.
     """
-    if sum(text.count(c if isinstance(text, str) else c.encode()) for c in _NESTING_CHARS) <= MAX_NESTING_DEPTH:
+    data = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if sum(data.count(c) for c in _NESTING_CHARS) <= MAX_NESTING_DEPTH:
         return  # too few indicators to nest that deep
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(data, Loader=_Loader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_NESTING_DEPTH:
-                raise yaml.MarkedYAMLError(
-                    problem=f"nested deeper than {MAX_NESTING_DEPTH} levels", problem_mark=event.start_mark
-                )
+                mark: Any = event.start_mark  # libyaml's Mark quacks like yaml.Mark
+                raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_NESTING_DEPTH} levels", problem_mark=mark)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 
@@ -220,7 +219,7 @@ def parse_stream(text: str, source: str = "") -> list[Manifest]:
     ``# Source: <template>`` comments, which Helm writes at the top of every document, give
     each object its template; lines are lines of the stream. ``source`` names the stream in errors.
     """
-    manifests = []
+    manifests: list[Manifest] = []
     for line, doc, value in _objects(text, source or "<input>"):
         comment = _SOURCE_COMMENT.search(doc)
         template = comment.group(1).strip() if comment and comment.start() == 0 else ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .manifests import safe_load
 from .findings import Severity
+from .manifests import safe_load
 from .rules import BY_ID, Rule
 
 DEFAULT_PROFILE = "nvcf"
@@ -190,7 +190,7 @@ def _load_raw(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
     return _parse_profile(spec, validate)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_builtin(name: str) -> tuple[dict[str, Any], str]:
     """Built-in profiles are parsed once per process (callers never mutate the documents)."""
     return _parse_profile(name, validate=False)

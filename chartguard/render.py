@@ -16,8 +16,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .chart import ChartSource, require_dependencies
 from .errors import RenderError, UsageError
@@ -96,7 +97,7 @@ class EmbeddedHelm:
         from helm_python import _native
 
         try:
-            loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(chart.directory)
+            loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(str(chart.directory))
         except helm.HelmError as exc:
             raise RenderError(f"{chart.display}: {_one_line(exc.detail)}") from None
         with loaded:
@@ -140,9 +141,8 @@ class HelmBinary:
             values_file = os.path.join(tmp, "values.json")
             with open(values_file, "w", encoding="utf-8") as handle:
                 json.dump(values, handle)
-            target = chart.directory
-            if target is None:
-                target = os.path.join(tmp, "chart.tgz")
+            target = os.fspath(chart.directory) if chart.directory else os.path.join(tmp, "chart.tgz")
+            if chart.directory is None:
                 with open(target, "wb") as handle:
                     handle.write(chart.archive or b"")
             command = [binary, "template", options.release_name, os.fspath(target), "--namespace", options.namespace,

@@ -22,7 +22,9 @@ STRICT_SEMVER = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
-_CONSTRAINT = re.compile(r"^\s*(?P<op>!=|>=|=>|<=|=<|~>|>|<|=|~|\^)?\s*v?(?P<ver>[0-9xX*]+(?:\.[0-9xX*]+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+_CONSTRAINT = re.compile(
+    r"^\s*(?P<op>!=|>=|=>|<=|=<|~>|>|<|=|~|\^)?\s*v?(?P<ver>[0-9xX*]+(?:\.[0-9xX*]+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$"
+)
 
 
 @dataclass(frozen=True, order=False)
@@ -49,9 +51,7 @@ def parse_version(text: str) -> Version | None:
     match = _LOOSE.match(str(text).strip())
     if not match:
         return None
-    return Version(
-        int(match["major"]), int(match["minor"] or 0), int(match["patch"] or 0), match["pre"] or ""
-    )
+    return Version(int(match["major"]), int(match["minor"] or 0), int(match["patch"] or 0), match["pre"] or "")
 
 
 def satisfies(version: str, constraint: str) -> bool:
@@ -87,7 +87,7 @@ def _check(version: Version, term: str) -> bool:
     core, _, pre = raw.partition("-")
     fields = core.split(".")
     wild = [f in ("x", "X", "*") for f in fields] + [True] * (3 - len(fields))
-    nums = [0 if w else int(f) for f, w in zip(fields + ["0"] * (3 - len(fields)), wild)]
+    nums = [0 if w else int(f) for f, w in zip(fields + ["0"] * (3 - len(fields)), wild, strict=True)]
     bound = Version(nums[0], nums[1], nums[2], pre)
     # Masterminds: a pre-release version only satisfies constraints that carry a pre-release.
     if version.prerelease and not pre:

@@ -24,19 +24,17 @@ def template_line(document: str, line: int, source: str) -> int:
 def _mapper(document: str, source: str):  # type: ignore[no-untyped-def]
     rendered = [text.strip() for text in document.splitlines()]
     template = [text.strip() for text in source.splitlines()]
-    blocks = [
-        b for b in difflib.SequenceMatcher(None, rendered, template, autojunk=False).get_matching_blocks() if b.size
-    ]
+    blocks = [b for b in difflib.SequenceMatcher(None, rendered, template, autojunk=False).get_matching_blocks() if b.size]
 
     def lookup(line: int) -> int:
         index = line - 1
-        before_doc, before_src = -1, -1
+        before_src = -1
         after_src = len(template)
         for block in blocks:
             if block.a <= index < block.a + block.size:
                 return block.b + (index - block.a) + 1
             if block.a + block.size <= index:
-                before_doc, before_src = block.a + block.size - 1, block.b + block.size - 1
+                before_src = block.b + block.size - 1
             elif block.a > index:
                 after_src = block.b
                 break

@@ -11,9 +11,10 @@ Chart defaults are coalesced by the Helm engine at render time (``null`` deletes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 

@@ -7,8 +7,9 @@ of the spec. ``containers(pod)`` walks init, regular and ephemeral containers wi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from .manifests import pointer
 
@@ -43,11 +44,11 @@ class PodView:
 
     @property
     def security_context(self) -> dict[str, Any]:
-        return _mapping(self.spec.get("securityContext"))
+        return as_mapping(self.spec.get("securityContext"))
 
     @property
     def annotations(self) -> dict[str, Any]:
-        return _mapping(self.metadata.get("annotations"))
+        return as_mapping(self.metadata.get("annotations"))
 
     def annotation_pointer(self, key: str) -> str:
         """JSON pointer of an annotation on the pod (template) metadata."""
@@ -74,7 +75,7 @@ class ContainerView:
 
     @property
     def security_context(self) -> dict[str, Any]:
-        return _mapping(self.container.get("securityContext"))
+        return as_mapping(self.container.get("securityContext"))
 
 
 def is_pod_bearing(obj: dict[str, Any]) -> bool:
@@ -89,7 +90,7 @@ def pod_specs(obj: dict[str, Any]) -> list[PodView]:
         for part in path:
             template = template.get(part) if isinstance(template, dict) else None
         if isinstance(template, dict) and isinstance(template.get("spec"), dict):
-            views.append(PodView(template["spec"], _mapping(template.get("metadata")), pointer(*path, "spec")))
+            views.append(PodView(template["spec"], as_mapping(template.get("metadata")), pointer(*path, "spec")))
     return views
 
 
@@ -136,5 +137,6 @@ def effective_security_field(pod: PodView, container: ContainerView, field: str)
     return None, f"{container.pointer}/securityContext/{field}"
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def as_mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (rendered fields can be anything)."""
     return value if isinstance(value, dict) else {}

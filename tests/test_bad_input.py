@@ -17,9 +17,9 @@ import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -335,7 +335,7 @@ def test_alias_bomb_file_and_stdin(tmp_path: Path) -> None:
         (CONFIGMAP.replace("{{ .Release.Name }}", "x") + "---\nfoo: [1\n", ("m.yaml: line 8: invalid YAML",)),
         (CONFIGMAP.replace("{{ .Release.Name }}", "x") + "---\n- a\n", ("m.yaml: line 8: document is a list",)),
         ("42\n", ("m.yaml: line 1: document is a number",)),
-        ("---\n\"just a string\"\n", ("m.yaml: line 2: document is a string",)),
+        ('---\n"just a string"\n', ("m.yaml: line 2: document is a string",)),
     ],
     ids=["malformed", "list", "number", "string"],
 )
@@ -383,7 +383,7 @@ def test_template_fail_names_the_users_chart_path(tmp_path: Path) -> None:
     assert_error(run, "render error", "execution error at (charts/c/templates/f.yaml:1:3): set image.tag, please")
 
 
-REQUIRED = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ required \"image.tag is required\" .Values.image.tag }}\n"
+REQUIRED = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ required "image.tag is required" .Values.image.tag }}\n'
 
 
 def test_template_required(tmp_path: Path) -> None:

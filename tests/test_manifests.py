@@ -64,7 +64,7 @@ def test_malformed_yaml_names_template_and_line():
 def test_alias_bomb_is_rejected_quickly():
     bomb = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     for i in range(1, 10):
-        bomb.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+        bomb.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     with pytest.raises(InputError, match="alias bomb"):
         parse_stream("\n".join(bomb))
 
@@ -75,7 +75,9 @@ def test_small_aliases_are_fine():
 
 
 def test_line_of_falls_back_to_nearest_ancestor():
-    [manifest] = parse_stream("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: x\n")
+    [manifest] = parse_stream(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: x\n"
+    )
     assert manifest.line_of("/spec/containers/0/image") == 8
     assert manifest.line_of("/spec/containers/0/securityContext/runAsNonRoot") == 7
     assert manifest.line_of("/nope") == 1

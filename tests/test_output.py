@@ -38,7 +38,9 @@ SUMMARY = re.compile(
     r"^(?P<verdict>PASS|FAIL): (?P<errors>\d+) errors?, (?P<warnings>\d+) warnings?, (?P<infos>\d+) infos? "
     r"in (?P<objects>\d+) objects?(?: and \d+ hooks?)? \((?P<rules>\d+) rules, profile \S+(?:, strict)?, .+\)$"
 )
-ANNOTATION = re.compile(r"^::(?P<level>error|warning|notice) file=(?P<file>[^,]+)(?:,line=(?P<line>[1-9]\d*))?,title=(?P<title>[a-z0-9-]+)::(?P<message>.+)$")
+ANNOTATION = re.compile(
+    r"^::(?P<level>error|warning|notice) file=(?P<file>[^,]+)(?:,line=(?P<line>[1-9]\d*))?,title=(?P<title>[a-z0-9-]+)::(?P<message>.+)$"
+)
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 
 TINY_CHART = {
@@ -173,7 +175,9 @@ def test_json_validates_and_counts_match(chart: str, report_schema: dict) -> Non
     assert report["failed"] == (counts["error"] > 0) == (result.exit_code == 1)
     assert report["target"] == chart and report["chart"]["path"] == chart
     # sorted by file, line, worst severity first, rule id
-    keys = [(f["location"]["path"], f["location"]["line"], -SEVERITY_RANK[f["severity"]], f["ruleId"]) for f in report["findings"]]
+    keys = [
+        (f["location"]["path"], f["location"]["line"], -SEVERITY_RANK[f["severity"]], f["ruleId"]) for f in report["findings"]
+    ]
     assert keys == sorted(keys)
 
 
@@ -459,7 +463,9 @@ def test_github_annotations(chart: str) -> None:
         assert match["level"] == {"error": "error", "warning": "warning", "info": "notice"}[f["severity"]]
         assert (match["file"], int(match["line"]), match["title"]) == (f["location"]["path"], f["location"]["line"], f["ruleId"])
         assert match["message"].startswith(f["reason"]) and f["detail"] in match["message"]
-        assert line.startswith(f"::{match['level']} file={f['location']['path']},line={f['location']['line']},title={f['ruleId']}::")
+        assert line.startswith(
+            f"::{match['level']} file={f['location']['path']},line={f['location']['line']},title={f['ruleId']}::"
+        )
     assert SUMMARY.match(summary)
 
 
@@ -516,5 +522,7 @@ def test_real_process_colour_follows_tty_and_no_color(tiny: Path) -> None:
 
 
 def test_real_process_color_flag_through_a_pipe(tiny: Path) -> None:
-    piped = subprocess.run([*COMMAND, "--color"], capture_output=True, text=True, env=ENV_WITHOUT_NO_COLOR, cwd=tiny.parent, timeout=60)
+    piped = subprocess.run(
+        [*COMMAND, "--color"], capture_output=True, text=True, env=ENV_WITHOUT_NO_COLOR, cwd=tiny.parent, timeout=60
+    )
     assert ANSI.search(piped.stdout)

@@ -70,7 +70,10 @@ def test_backend_override_from_a_user_profile(tmp_path):
         ("name: x\ntitle: t\nfollows: f\nrules: {}\nbogus: 1\n", "Additional properties are not allowed"),
         ("name: x\ntitle: t\nfollows: f\nrules: {image-tag: fatal}\n", "invalid profile at rules/image-tag"),
         ("name: x\ntitle: t\nfollows: f\nrules: {no-such-rule: error}\n", "unknown rule id 'no-such-rule'"),
-        ("name: x\ntitle: t\nfollows: f\nrules: {object-count: {params: {max_objects: x}}}\n", "rule object-count params/max_objects"),
+        (
+            "name: x\ntitle: t\nfollows: f\nrules: {object-count: {params: {max_objects: x}}}\n",
+            "rule object-count params/max_objects",
+        ),
         ("name: x\ntitle: t\nfollows: f\nrules: {service-type: {params: {a: 1}}}\n", "rule service-type takes no params"),
         ("- a list\n", "must be a YAML mapping"),
         ("name: x\ntitle: t\nfollows: f\nextends: SELF\nrules: {}\n", "loops"),
@@ -90,7 +93,9 @@ def test_unknown_builtin_profile():
 
 def test_relative_extends_resolves_next_to_the_profile_file(tmp_path, monkeypatch):
     (tmp_path / "policies").mkdir()
-    (tmp_path / "policies" / "base.yaml").write_text("name: base\ntitle: Base\nfollows: ours\nextends: nvcf\nrules: {image-tag: error}\n")
+    (tmp_path / "policies" / "base.yaml").write_text(
+        "name: base\ntitle: Base\nfollows: ours\nextends: nvcf\nrules: {image-tag: error}\n"
+    )
     (tmp_path / "policies" / "team.yaml").write_text("name: team\ntitle: Team\nfollows: ours\nextends: ./base.yaml\nrules: {}\n")
     monkeypatch.chdir(tmp_path)
     assert severities(load_profile("policies/team.yaml"))["image-tag"] == Severity.ERROR

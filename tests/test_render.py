@@ -115,8 +115,8 @@ def test_packaged_chart_renders_like_its_directory(testchart, tmp_path):
     from_dir = api.render_chart(testchart("release-shape"))
     from_tgz = api.render_chart(archive)
     assert kinds(from_dir) == kinds(from_tgz)
-    assert load_chart(archive).display_path("release-shape/templates/hooks.yaml").endswith(
-        ".tgz:release-shape/templates/hooks.yaml"
+    assert (
+        load_chart(archive).display_path("release-shape/templates/hooks.yaml").endswith(".tgz:release-shape/templates/hooks.yaml")
     )
 
 
@@ -124,7 +124,9 @@ def test_missing_dependency_is_named(testchart, tmp_path):
     chart = tmp_path / "needs-dep"
     shutil.copytree(testchart("release-shape"), chart)
     text = (chart / "Chart.yaml").read_text().replace("name: release-shape", "name: needs-dep")
-    (chart / "Chart.yaml").write_text(text + "dependencies:\n  - name: redis\n    version: 1.x\n    repository: oci://example.invalid/charts\n")
+    (chart / "Chart.yaml").write_text(
+        text + "dependencies:\n  - name: redis\n    version: 1.x\n    repository: oci://example.invalid/charts\n"
+    )
     with pytest.raises(RenderError, match="missing in charts/ directory: redis"):
         api.render_chart(chart)
 
@@ -132,8 +134,12 @@ def test_missing_dependency_is_named(testchart, tmp_path):
 def test_kube_version_constraint_is_checked_like_helm(testchart, tmp_path):
     chart = tmp_path / "modern"
     shutil.copytree(testchart("release-shape"), chart)
-    (chart / "Chart.yaml").write_text((chart / "Chart.yaml").read_text().replace("name: release-shape", "name: modern") + 'kubeVersion: ">=1.25.0-0"\n')
-    with pytest.raises(RenderError, match=r"chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.20.0"):
+    (chart / "Chart.yaml").write_text(
+        (chart / "Chart.yaml").read_text().replace("name: release-shape", "name: modern") + 'kubeVersion: ">=1.25.0-0"\n'
+    )
+    with pytest.raises(
+        RenderError, match=r"chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.20.0"
+    ):
         api.render_chart(chart)
     assert api.render_chart(chart, kube_version="v1.30.0").manifests
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def chart_path(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lint_cached(name: str, values_json: str, options: tuple[tuple[str, Any], ...]) -> Report:
     return chartguard.lint_chart(chart_path(name), json.loads(values_json), **dict(options))
 
@@ -314,9 +314,7 @@ def test_chart_name_with_special_characters() -> None:
 )
 def test_chart_name_edges(tmp_path: Path, name: str, detail: str) -> None:
     report = chartguard.lint_chart(copy_chart("good", tmp_path, name=name))
-    assert [(f.severity, f.detail, f.location.line) for f in found(report, "chart-name")] == [
-        (Severity.ERROR, detail, 2)
-    ]
+    assert [(f.severity, f.detail, f.location.line) for f in found(report, "chart-name")] == [(Severity.ERROR, detail, 2)]
 
 
 def test_chart_name_digits_and_dashes_pass(tmp_path: Path) -> None:
@@ -374,9 +372,7 @@ def test_chart_version_short() -> None:
 
 def test_library_chart_is_not_installable() -> None:
     report = lint("library")
-    assert rows(report, "chart-type", "library") == [
-        ("error", "Chart library", "type: library", "Chart.yaml:4 type: library")
-    ]
+    assert rows(report, "chart-type", "library") == [("error", "Chart library", "type: library", "Chart.yaml:4 type: library")]
     assert report.objects == 0
     assert report.failed()
 
@@ -453,13 +449,19 @@ def test_unsupported_kinds_are_errors_on_every_backend() -> None:
         on = ""  # "on backend X" is said only of kinds some backend allows
         kinds = _by_object(report, "allowed-kinds", "bad-kinds")
         assert kinds["DaemonSet mini-service-agent"] == (
-            "error", f"apps/v1/DaemonSet{on}", "templates/daemonset.yaml:2 kind: DaemonSet"
+            "error",
+            f"apps/v1/DaemonSet{on}",
+            "templates/daemonset.yaml:2 kind: DaemonSet",
         )
         assert kinds["Ingress mini-service-web"] == (
-            "error", f"networking.k8s.io/v1/Ingress{on}", "templates/ingress.yaml:2 kind: Ingress"
+            "error",
+            f"networking.k8s.io/v1/Ingress{on}",
+            "templates/ingress.yaml:2 kind: Ingress",
         )
         assert kinds["ClusterRole mini-service-node-reader"] == (
-            "error", f"rbac.authorization.k8s.io/v1/ClusterRole{on}", "templates/rbac.yaml:28 kind: ClusterRole"
+            "error",
+            f"rbac.authorization.k8s.io/v1/ClusterRole{on}",
+            "templates/rbac.yaml:28 kind: ClusterRole",
         )
         # the same kind exists in another API version: the detail names the supported one
         assert kinds["CronJob mini-service-nightly"] == (
@@ -526,7 +528,9 @@ def test_profile_nvcf_2024_kinds() -> None:
     assert report.profile == "nvcf-2024"
     kinds = _by_object(report, "allowed-kinds", "bad-kinds")
     assert kinds["StatefulSet mini-service-store"] == (
-        "error", "apps/v1/StatefulSet", "templates/statefulset.yaml:2 kind: StatefulSet"
+        "error",
+        "apps/v1/StatefulSet",
+        "templates/statefulset.yaml:2 kind: StatefulSet",
     )
     assert kinds["Job mini-service-warmup"] == ("error", "batch/v1/Job", "templates/job.yaml:2 kind: Job")
     # no "skipped" kinds in that generation: the CRD is rejected like any other kind
@@ -886,9 +890,7 @@ def test_image_tag() -> None:
     assert reasons == ["container has no image", "image not pinned", "image not pinned"]
 
 
-@pytest.mark.parametrize(
-    "image", ["nvcr.io/myorg/worker:1.2.3", "localhost:5000/worker:v2", "worker@sha256:" + "ab" * 32]
-)
+@pytest.mark.parametrize("image", ["nvcr.io/myorg/worker:1.2.3", "localhost:5000/worker:v2", "worker@sha256:" + "ab" * 32])
 def test_image_tag_pinned_images_pass(image: str) -> None:
     details = [f.detail for f in found(lint("insecure", {"image": image}), "image-tag")]
     assert not any('"worker"' in d for d in details)

@@ -19,7 +19,9 @@ def test_invalid_versions(text):
     assert parse_version(text) is None
 
 
-@pytest.mark.parametrize("text, strict", [("1.0.0", True), ("0.1", False), ("v1.0.0", False), ("1.0.0-rc.1", True), ("01.0.0", False)])
+@pytest.mark.parametrize(
+    "text, strict", [("1.0.0", True), ("0.1", False), ("v1.0.0", False), ("1.0.0-rc.1", True), ("01.0.0", False)]
+)
 def test_strict_semver(text, strict):
     assert bool(STRICT_SEMVER.match(text)) is strict
 

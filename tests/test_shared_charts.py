@@ -12,14 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SHARED, shared_path
 
 import chartguard
 from chartguard.errors import ChartguardError, RenderError
 from chartguard.findings import Severity
 
-from conftest import SHARED, shared_path
-
-CHARTS = sorted(p.name for p in (SHARED / "charts").iterdir() if (p / "Chart.yaml").is_file()) if (SHARED / "charts").is_dir() else []
+CHARTS = (
+    sorted(p.name for p in (SHARED / "charts").iterdir() if (p / "Chart.yaml").is_file()) if (SHARED / "charts").is_dir() else []
+)
 NVIDIA_SAMPLES = [c for c in CHARTS if c.startswith(("nvcf-", "nvca-")) and c != "nvcf-oss-dynamo-operator-test"]
 
 
@@ -64,9 +65,24 @@ def test_nvidia_device_plugin_fails_on_daemonsets_cluster_rbac_and_host_paths():
     report = chartguard.lint_chart(chart, namespace="nvidia-device-plugin")
     found = errors(report)
     assert ("allowed-kinds", "DaemonSet", "mini-service-nvidia-device-plugin", "apps/v1/DaemonSet") in found
-    assert ("allowed-kinds", "ClusterRole", "mini-service-nvidia-device-plugin-role", "rbac.authorization.k8s.io/v1/ClusterRole") in found
-    assert ("allowed-kinds", "ClusterRoleBinding", "mini-service-nvidia-device-plugin-role-binding", "rbac.authorization.k8s.io/v1/ClusterRoleBinding") in found
-    assert ("volume-types", "DaemonSet", "mini-service-nvidia-device-plugin", 'volume "kubelet-device-plugins-dir": hostPath') in found
+    assert (
+        "allowed-kinds",
+        "ClusterRole",
+        "mini-service-nvidia-device-plugin-role",
+        "rbac.authorization.k8s.io/v1/ClusterRole",
+    ) in found
+    assert (
+        "allowed-kinds",
+        "ClusterRoleBinding",
+        "mini-service-nvidia-device-plugin-role-binding",
+        "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+    ) in found
+    assert (
+        "volume-types",
+        "DaemonSet",
+        "mini-service-nvidia-device-plugin",
+        'volume "kubelet-device-plugins-dir": hostPath',
+    ) in found
     assert {rule for rule, *_ in found} == {"allowed-kinds", "volume-types"}
     strict = chartguard.lint_chart(chart, namespace="nvidia-device-plugin", strict=True)
     assert ("privileged", "DaemonSet") in {(f.rule_id, f.object.kind) for f in strict.findings if f.severity == Severity.ERROR}

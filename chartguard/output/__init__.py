@@ -6,7 +6,7 @@ asks for ANSI colour, which only the text format uses.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..findings import Report, Severity
 from . import github, json_format, junit, sarif, text

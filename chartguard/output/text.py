@@ -45,7 +45,7 @@ def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, col
     by_file: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_file.setdefault(finding.location.path, []).append(finding)
-    lines = []
+    lines: list[str] = []
     for findings in by_file.values():
         lines.extend(format_finding(f, colour) for f in findings)
         lines.append("")

@@ -6,7 +6,7 @@ NVCF: no "root capabilities". The Restricted Pod Security Standard allows adding
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

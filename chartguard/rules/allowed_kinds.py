@@ -13,7 +13,7 @@ in the current rules) are reported as info: NVCF skips them on installation.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -8,7 +8,7 @@ or ``localhost/<profile>``. ``Unconfined`` is reported.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -6,7 +6,7 @@ talking to the cluster's API server with a token.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

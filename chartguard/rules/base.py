@@ -7,8 +7,9 @@ release rules (``scope="release"``) get the whole release once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..findings import Location, Severity
 

@@ -8,7 +8,7 @@ would drop it for an unknown hook type.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from .base import Rule, RuleContext, Violation

@@ -7,7 +7,7 @@ cause issues during deployment." Helm's own convention is the same (a DNS-label-
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from .base import Rule, RuleContext, Violation

@@ -6,7 +6,7 @@ are not installable"), so NVCF cannot deploy it.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from .base import Rule, RuleContext, Violation

@@ -6,7 +6,7 @@ will cause issues." Helm itself rejects versions that are not (loose) SemVer.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..semver import parse_version

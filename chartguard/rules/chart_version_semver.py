@@ -7,7 +7,7 @@ the packaged file name and the URL in that form.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..semver import STRICT_SEMVER, parse_version

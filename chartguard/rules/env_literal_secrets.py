@@ -9,7 +9,7 @@ workload. Use ``valueFrom.secretKeyRef``. The value itself is never printed.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
@@ -27,6 +27,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 if isinstance(name, str) and value not in (None, "") and pattern.search(name) and not ignored.search(name):
                     yield Violation(detail=f"{container.label}: env {name} has a literal value", pointer=f"{where}/value")
 
+
 RULE = Rule(
     id="env-literal-secrets",
     title="Credentials come from Secrets",
@@ -42,7 +43,14 @@ RULE = Rule(
     ),
     defaults={
         "name_patterns": [
-            "PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_?KEY", "ACCESS_?KEY", "PRIVATE_?KEY", "CREDENTIAL",
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "TOKEN",
+            "API_?KEY",
+            "ACCESS_?KEY",
+            "PRIVATE_?KEY",
+            "CREDENTIAL",
         ],
         "ignore_patterns": ["_(NAME|PATH|FILE|DIR|REF|ENABLED|URL)$"],
     },

@@ -6,7 +6,7 @@ see and reach the node and other tenants' workloads.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -7,7 +7,7 @@ NVCF scales a function by starting more instances from the same image reference;
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

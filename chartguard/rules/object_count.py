@@ -6,7 +6,7 @@ Every rendered document counts, CRDs included (hooks are not installed and do no
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from .base import Rule, RuleContext, Violation, params_schema

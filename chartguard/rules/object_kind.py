@@ -6,7 +6,7 @@ It usually means a template rendered a fragment by mistake (a stray value, a bro
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
@@ -14,7 +14,9 @@ from .base import Rule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    missing = [field for field in ("apiVersion", "kind") if not isinstance(manifest.obj.get(field), str) or not manifest.obj.get(field)]
+    missing = [
+        field for field in ("apiVersion", "kind") if not isinstance(manifest.obj.get(field), str) or not manifest.obj.get(field)
+    ]
     if missing:
         yield Violation(detail=f"no {' and no '.join(missing)}")
 

@@ -6,7 +6,7 @@ over about 1.5 MiB in etcd). Large data belongs in the image or in a volume, not
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

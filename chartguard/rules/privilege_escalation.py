@@ -7,7 +7,7 @@ the Restricted Pod Security Standard requires too.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -6,7 +6,7 @@ forbid root capabilities and the Baseline Pod Security Standard forbids ``privil
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

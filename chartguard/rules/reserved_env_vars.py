@@ -7,7 +7,7 @@ containers; a chart that sets them overrides what NVCF provides.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
@@ -23,6 +23,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 name = variable.get("name")
                 if isinstance(name, str) and name.startswith(prefixes):
                     yield Violation(detail=f"{container.label}: env {name}", pointer=f"{where}/name")
+
 
 RULE = Rule(
     id="reserved-env-vars",

@@ -8,21 +8,19 @@ containers cannot set resources.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import containers, pod_specs
+from ..workloads import as_mapping, containers, pod_specs
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     for pod in pod_specs(manifest.obj):
         for container in containers(pod, ("initContainers", "containers")):
-            resources = container.container.get("resources")
-            resources = resources if isinstance(resources, dict) else {}
-            limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-            requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+            resources = as_mapping(container.container.get("resources"))
+            limits, requests = as_mapping(resources.get("limits")), as_mapping(resources.get("requests"))
             wanted = list(ctx.params["required"])
             wanted += [g for g in ctx.params["gpu_resources"] if g in requests and g not in wanted]
             missing = [r for r in wanted if limits.get(r) in (None, "")]

@@ -6,7 +6,7 @@ container inherits it) or on each container; a container's own ``false`` overrid
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -7,7 +7,7 @@ NVCF forbids non-default seccomp profiles, following the Pod Security Standards:
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -7,7 +7,7 @@ Following the Baseline Pod Security Standard, ``seLinuxOptions.type`` may only b
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest

@@ -9,7 +9,8 @@ warnings that say which backends allow them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
