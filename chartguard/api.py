@@ -68,7 +68,10 @@ def lint_chart(
         api_versions=api_versions,
         renderer=renderer,
     )
-    return run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display)
+    report = run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display)
+    if report.chart is not None:
+        report.chart["notes"] = rendered.notes  # rendered, never installed: reported, not linted
+    return report
 
 
 def lint_manifests(

@@ -15,7 +15,12 @@ def test_lint_chart_report_is_json_serialisable(testchart):
     assert document["schemaVersion"] == 1
     assert document["summary"]["objects"] == report.objects == 6
     assert document["summary"]["hooks"] == 2
-    assert document["chart"] == {"name": "release-shape", "version": "1.0.0", "path": str(testchart("release-shape"))}
+    assert document["chart"] == {
+        "name": "release-shape",
+        "version": "1.0.0",
+        "path": str(testchart("release-shape")),
+        "notes": "Release mini-service installed in default.\n",
+    }
     rules = {f["ruleId"] for f in document["findings"]}
     assert {"chart-hooks", "allowed-kinds"} <= rules
 

@@ -142,7 +142,7 @@ def test_clean_charts_have_no_findings(name: str, strict: bool) -> None:
 def test_good_chart_release() -> None:
     report = lint("good")
     assert report.summary() == {"objects": 4, "hooks": 0, "rules": 25, "errors": 0, "warnings": 0, "infos": 0}
-    assert report.chart == {"name": "good", "version": "1.0.0", "path": str(chart_path("good"))}
+    assert report.chart == {"name": "good", "version": "1.0.0", "path": str(chart_path("good")), "notes": ""}
 
 
 # --- object-count, object-size ---------------------------------------------------------------
