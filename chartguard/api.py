@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from .chart import ChartSource, load_chart
 from .engine import run_rules
@@ -24,50 +24,43 @@ from .render import RENDERERS, Rendered, RenderOptions, render_release
 from .values import ValueOptions, merge_values
 
 
+class RenderKeywords(TypedDict, total=False):
+    """Keyword arguments of ``lint_chart`` and ``render_chart`` that shape the render.
+
+    Values layers in Helm's order after ``values``: ``value_files`` (``-f``), ``configuration``
+    (NVCF's deployment override: a mapping, JSON text or ``@file``), then ``set_json``,
+    ``set_values`` (``--set``), ``set_string`` and ``set_file`` expressions. Render settings
+    default to the profile's (NVCF: release ``mini-service``, namespace ``default``, Kubernetes
+    v1.20.0). ``renderer`` is ``embedded`` (default) or ``helm``.
+    """
+
+    value_files: Sequence[str]
+    set_values: Sequence[str]
+    set_string: Sequence[str]
+    set_json: Sequence[str]
+    set_file: Sequence[str]
+    configuration: str | dict[str, Any] | None
+    release_name: str | None
+    namespace: str | None
+    kube_version: str | None
+    api_versions: Sequence[str]
+    renderer: str
+
+
 def lint_chart(
     path: str | os.PathLike[str],
     values: dict[str, Any] | None = None,
     *,
-    value_files: Sequence[str] = (),
-    set_values: Sequence[str] = (),
-    set_string: Sequence[str] = (),
-    set_json: Sequence[str] = (),
-    set_file: Sequence[str] = (),
-    configuration: str | dict[str, Any] | None = None,
     profile: str | Profile = DEFAULT_PROFILE,
     backend: str | None = None,
     strict: bool = False,
-    release_name: str | None = None,
-    namespace: str | None = None,
-    kube_version: str | None = None,
-    api_versions: Sequence[str] = (),
-    renderer: str = "embedded",
+    **render: Unpack[RenderKeywords],
 ) -> Report:
-    """Render the chart at ``path`` (directory or ``.tgz``) with Helm and check it.
-
-    ``values`` is the first values layer; then ``value_files`` (``-f``), ``configuration`` (NVCF's
-    deployment override, a dict or JSON text or ``@file``), and the ``--set*`` expressions, merged
-    as Helm merges them. Render settings default to the profile's (NVCF: ``mini-service``,
-    ``default``, Kubernetes v1.20.0).
-    """
+    """Render the chart at ``path`` (directory or ``.tgz``) with Helm and check it against
+    ``profile`` for ``backend``; ``values`` and ``render`` as in ``RenderKeywords``."""
     resolved = _profile(profile, backend, strict)
     chart = load_chart(path)
-    rendered = render_chart(
-        chart,
-        values,
-        value_files=value_files,
-        set_values=set_values,
-        set_string=set_string,
-        set_json=set_json,
-        set_file=set_file,
-        configuration=configuration,
-        profile=resolved,
-        release_name=release_name,
-        namespace=namespace,
-        kube_version=kube_version,
-        api_versions=api_versions,
-        renderer=renderer,
-    )
+    rendered = render_chart(chart, values, profile=resolved, **render)
     report = run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display)
     if report.chart is not None:
         report.chart["notes"] = rendered.notes  # rendered, never installed: reported, not linted
@@ -100,40 +93,34 @@ def render_chart(
     chart: str | os.PathLike[str] | ChartSource,
     values: dict[str, Any] | None = None,
     *,
-    value_files: Sequence[str] = (),
-    set_values: Sequence[str] = (),
-    set_string: Sequence[str] = (),
-    set_json: Sequence[str] = (),
-    set_file: Sequence[str] = (),
-    configuration: str | dict[str, Any] | None = None,
     profile: str | Profile = DEFAULT_PROFILE,
-    release_name: str | None = None,
-    namespace: str | None = None,
-    kube_version: str | None = None,
-    api_versions: Sequence[str] = (),
-    renderer: str = "embedded",
+    **render: Unpack[RenderKeywords],
 ) -> Rendered:
     """Render a chart into Helm's release (objects in install order, hooks and NOTES apart)."""
+    unknown = sorted(set(render) - set(RenderKeywords.__annotations__))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
     resolved = _profile(profile, None, False)
     source = chart if isinstance(chart, ChartSource) else load_chart(chart)
     user_values = merge_values(
         ValueOptions(
-            value_files=list(value_files),
-            configuration=configuration,
-            set_json=list(set_json),
-            set=list(set_values),
-            set_string=list(set_string),
-            set_file=list(set_file),
+            value_files=list(render.get("value_files", ())),
+            configuration=render.get("configuration"),
+            set_json=list(render.get("set_json", ())),
+            set=list(render.get("set_values", ())),
+            set_string=list(render.get("set_string", ())),
+            set_file=list(render.get("set_file", ())),
         ),
         values,
     )
     defaults = resolved.render
     options = RenderOptions(
-        release_name=release_name or defaults.get("release_name", "mini-service"),
-        namespace=namespace or defaults.get("namespace", "default"),
-        kube_version=kube_version or defaults.get("kube_version"),
-        api_versions=list(api_versions),
+        release_name=render.get("release_name") or defaults.get("release_name", "mini-service"),
+        namespace=render.get("namespace") or defaults.get("namespace", "default"),
+        kube_version=render.get("kube_version") or defaults.get("kube_version"),
+        api_versions=list(render.get("api_versions", ())),
     )
+    renderer = render.get("renderer", "embedded")
     if renderer not in RENDERERS:
         raise UsageError(f"unknown renderer {renderer!r} (choose from {', '.join(RENDERERS)})")
     return render_release(source, user_values, options, RENDERERS[renderer]())

@@ -47,3 +47,10 @@ def test_backend_and_strict_reach_the_rules():
     assert chartguard.lint_manifests(text).findings[0].severity == Severity.WARNING
     assert chartguard.lint_manifests(text, backend="GFN").findings == []
     assert chartguard.lint_manifests(text, backend="OCI").findings[0].severity == Severity.ERROR
+
+
+def test_unknown_render_keywords_are_refused(testchart):
+    import pytest
+
+    with pytest.raises(TypeError, match="set_value"):
+        chartguard.lint_chart(testchart("release-shape"), set_value=["a=1"])
