@@ -16,6 +16,7 @@ from ..findings import Location, Severity
 if TYPE_CHECKING:
     from ..chart import ChartSource
     from ..manifests import Manifest
+    from .pss.base import PodSecuritySettings
 
 
 @dataclass
@@ -43,6 +44,7 @@ class RuleContext:
     chart: ChartSource | None
     backend: str | None
     params: dict[str, Any] = field(default_factory=dict)
+    pod_security: PodSecuritySettings | None = None
 
 
 ObjectCheck = Callable[["Manifest", RuleContext], Iterable[Violation]]
