@@ -122,6 +122,16 @@ def main() -> None:
 )
 @click.option("--strict", is_flag=True, help="Apply the profile's strict severities (NVCF 'should' rules become errors).")
 @click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable).")
+@click.option(
+    "--pss-level",
+    type=click.Choice(["privileged", "baseline", "restricted"]),
+    help="Pod Security Standards level for the pss-* rules [profile's].",
+)
+@click.option(
+    "--pss-version",
+    metavar="v1.N|latest",
+    help="Pod Security Standards policy version, as your cluster's PSA runs it [profile's, usually latest].",
+)
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout."
@@ -135,15 +145,18 @@ def main() -> None:
 )
 @click.option("--color/--no-color", default=None, help="Colour text output [default: when stdout is a terminal].")
 @_guarded
-def lint(target: str, profile: str, backend: str | None, strict: bool, disabled: tuple[str, ...], output_format: str,
-         output: str | None, fail_on: str, color: bool | None, **render_flags: Any) -> int:  # fmt: skip
+def lint(target: str, profile: str, backend: str | None, strict: bool, disabled: tuple[str, ...], pss_level: str | None,
+         pss_version: str | None, output_format: str, output: str | None, fail_on: str, color: bool | None,
+         **render_flags: Any) -> int:  # fmt: skip
     """Render a chart (directory or .tgz) with Helm, or read rendered manifests (file or '-'
     for stdin), and report every NVCF violation with its file and line."""
     from .findings import Severity
     from .output import FORMATTERS
-    from .profile import load_profile
+    from .profile import load_profile, with_pod_security
 
     resolved = load_profile(profile, backend=backend, strict=strict)
+    if pss_level or pss_version:
+        resolved = with_pod_security(resolved, level=pss_level, version=pss_version)
     if disabled:
         resolved.rules = _without(resolved.rules, disabled)
     report = _lint_target(target, resolved, render_flags)

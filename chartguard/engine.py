@@ -35,7 +35,14 @@ def run_rules(
     pod_bearing = [is_pod_bearing(m.obj) for m in manifests]
     for config in profile.rules:
         rule = config.rule
-        context = RuleContext(manifests=manifests, hooks=hooks, chart=chart, backend=profile.backend, params=config.params)
+        context = RuleContext(
+            manifests=manifests,
+            hooks=hooks,
+            chart=chart,
+            backend=profile.backend,
+            params=config.params,
+            pod_security=profile.pod_security,
+        )
         results: list[tuple[Violation, Manifest | None]]
         if rule.scope == "release":
             results = [(v, None) for v in rule.check(context)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,10 +21,11 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 from .findings import Severity
 from .manifests import safe_load
 from .rules import BY_ID, Rule
+from .rules.pss.base import Exemption, PodSecuritySettings
 
 DEFAULT_PROFILE = "nvcf"
 
@@ -48,6 +49,7 @@ class Profile:
     description: str
     rules: list[RuleConfig]
     render: dict[str, Any] = field(default_factory=dict)
+    pod_security: PodSecuritySettings | None = None
     backend: str | None = None
     strict: bool = False
     extends: str | None = None
@@ -88,10 +90,48 @@ def load_profile(spec: str = DEFAULT_PROFILE, backend: str | None = None, strict
         description=merged.get("description", ""),
         rules=_rule_configs(merged.get("rules") or {}, strict, source, validate=_is_path(spec)),
         render=merged.get("render") or {},
+        pod_security=_pod_security(merged.get("pss"), source),
         backend=backend.upper() if backend else None,
         strict=strict,
         extends=raw.get("extends"),
     )
+
+
+def _pod_security(section: dict[str, Any] | None, source: str) -> PodSecuritySettings | None:
+    """The profile's ``pss:`` section (level, version, exempt) as settings; None when absent."""
+    if not section:
+        return None
+    from . import pss  # the check registry
+
+    known = {check.id: check.id for check in pss.CHECKS} | {rule.id: check.id for rule, check in pss.RULE_CHECKS}
+    exemptions = []
+    for entry in section.get("exempt") or ():
+        if entry.get("check") not in known:
+            raise ConfigError(f"{source}: pss.exempt: unknown check {entry.get('check')!r} (a PSA check id such as hostPorts)")
+        exemptions.append(
+            Exemption(known[entry["check"]], tuple(entry.get("images") or ()), tuple(entry.get("containers") or ()))
+        )
+    settings = PodSecuritySettings(section.get("level", "restricted"), str(section.get("version", "latest")), tuple(exemptions))
+    try:
+        pss.resolve_version(settings.version)
+        pss.active_checks(settings.level, 0)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: pss: {exc}") from None
+    return settings
+
+
+def with_pod_security(profile: Profile, level: str | None = None, version: str | None = None) -> Profile:
+    """``profile`` with its Pod Security Standards level and/or version replaced
+    (``--pss-level``/``--pss-version``); UsageError for an invalid version."""
+    from . import pss
+
+    current = profile.pod_security or PodSecuritySettings()
+    settings = replace(current, level=level or current.level, version=version or current.version)
+    try:
+        pss.resolve_version(settings.version)
+    except ValueError as exc:
+        raise UsageError(f"--pss-version: {exc}") from None
+    return replace(profile, pod_security=settings)
 
 
 def profile_document(spec: str) -> dict[str, Any]:
@@ -177,7 +217,7 @@ def _merge_profile(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any
                 else:
                     merged[item] = _merge_profile(merged.get(item) or {}, config or {})
             out[key] = merged
-        elif key == "render":
+        elif key in ("render", "pss"):
             out[key] = {**(out.get(key) or {}), **(value or {})}
         else:
             out[key] = value

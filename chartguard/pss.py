@@ -13,14 +13,16 @@ than the newest known resolve to it). An empty list means allowed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from .rules.pss import CHECKS
+from .rules.pss import CHECKS, MODULES
 from .rules.pss.base import Check, Exemption, PodSecuritySettings, PodUnderTest, VersionedCheck, parse_minor, pods_of
 
 __all__ = [
+    "CHECKS",
     "LEVELS",
+    "RULE_CHECKS",
     "MAX_MINOR",
     "Exemption",
     "PodSecuritySettings",
@@ -34,6 +36,8 @@ __all__ = [
 ]
 
 LEVELS = ("privileged", "baseline", "restricted")
+#: (chartguard rule, PSA check) pairs, for naming checks either way.
+RULE_CHECKS = tuple((module.RULE, module.CHECK) for module in MODULES)
 #: The newest policy version any check knows (``latest`` means this one).
 MAX_MINOR = max(versioned.minimum for check in CHECKS for versioned in check.versions)
 _BY_ID = {check.id: check for check in CHECKS}
@@ -55,6 +59,7 @@ class Violation:
         return f"{self.reason} ({self.detail})" if self.detail else self.reason
 
 
+@cache
 def resolve_version(version: str) -> int:
     """``latest`` or ``v1.N`` → the minor version whose checks apply; ValueError when invalid."""
     minor = parse_minor(version)
@@ -69,7 +74,7 @@ def _check_level(level: str) -> str:
     return level
 
 
-@lru_cache(maxsize=None)
+@cache
 def active_checks(level: str, minor: int) -> tuple[tuple[Check, VersionedCheck], ...]:
     """The checks that run at ``level`` and ``v1.<minor>``, in PSA's order (baseline ids sorted,
     then restricted ids sorted), with the implementation of each."""
@@ -83,16 +88,14 @@ def active_checks(level: str, minor: int) -> tuple[tuple[Check, VersionedCheck],
     return tuple(pair for cid, pair in ordered if cid not in overridden)
 
 
-@lru_cache(maxsize=None)
+@cache
 def implementation(check_id: str, level: str, version: str) -> VersionedCheck | None:
     """The implementation of one check at a level and version, or None when it does not run there."""
     minor = resolve_version(version)
     return next((versioned for check, versioned in active_checks(level, minor) if check.id == check_id), None)
 
 
-def evaluate(
-    obj: dict[str, Any], level: str, version: str, *, exemptions: tuple[Exemption, ...] = ()
-) -> list[Violation]:
+def evaluate(obj: dict[str, Any], level: str, version: str, *, exemptions: tuple[Exemption, ...] = ()) -> list[Violation]:
     """Every Pod Security Standards violation of ``obj`` at ``level`` and ``version``."""
     checks = active_checks(level, resolve_version(version))
     settings = PodSecuritySettings(level, version, exemptions) if exemptions else None

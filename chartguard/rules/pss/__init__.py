@@ -6,18 +6,51 @@ The registry is explicit; ``chartguard.pss`` evaluates it exactly as PSA does.
 
 from __future__ import annotations
 
-# baseline checks
 from . import (
+    allow_privilege_escalation,
+    apparmor_profile,
+    capabilities_baseline,
+    capabilities_restricted,
     host_namespaces,
+    host_path_volumes,
+    host_ports,
+    host_probes_and_lifecycle,
+    privileged,
+    proc_mount,
+    proc_mount_restricted,
+    restricted_volumes,
+    run_as_non_root,
+    run_as_user,
+    seccomp_profile_baseline,
+    seccomp_profile_restricted,
+    selinux_options,
+    sysctls,
+    windows_host_process,
 )
-
-# restricted checks (imported here as they are written)
 from .base import Check
 
 BASELINE = (
+    apparmor_profile,
+    capabilities_baseline,
     host_namespaces,
+    host_path_volumes,
+    host_ports,
+    host_probes_and_lifecycle,
+    privileged,
+    proc_mount,
+    selinux_options,
+    seccomp_profile_baseline,
+    sysctls,
+    windows_host_process,
 )
 RESTRICTED = (
+    allow_privilege_escalation,
+    capabilities_restricted,
+    proc_mount_restricted,
+    restricted_volumes,
+    run_as_non_root,
+    run_as_user,
+    seccomp_profile_restricted,
 )
 MODULES = BASELINE + RESTRICTED
 

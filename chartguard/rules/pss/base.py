@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
+
+from ...workloads import POD_TEMPLATE_PATHS
 
 Level = Literal["baseline", "restricted"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Container:
     """A container as PSA sees it: init, regular and ephemeral containers alike."""
 
@@ -27,13 +30,10 @@ class Container:
     spec: dict[str, Any]
     security_context: dict[str, Any] | None  # None when unset or null (Go nil); {} is set
     pointer: str  # JSON pointer of the container in the evaluated object
-
-    def context_field(self, name: str) -> Any:
-        """A field of the container's securityContext (None when it or the context is unset)."""
-        return None if self.security_context is None else self.security_context.get(name)
+    context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PodUnderTest:
     """A pod's metadata and spec, with its containers listed in PSA's order (init, regular, ephemeral)."""
 
@@ -41,16 +41,8 @@ class PodUnderTest:
     spec: dict[str, Any]
     containers: tuple[Container, ...]
     pointer: str = ""  # JSON pointer of the pod (template) in the evaluated object: "" or "/spec/template"
-
-    @property
-    def security_context(self) -> dict[str, Any] | None:
-        context = self.spec.get("securityContext")
-        return context if isinstance(context, dict) else None
-
-    def pod_field(self, name: str) -> Any:
-        """A field of the pod's securityContext (None when it or the context is unset)."""
-        context = self.security_context
-        return None if context is None else context.get(name)
+    security_context: dict[str, Any] | None = None  # spec.securityContext; None when unset (Go nil)
+    context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
 
     @property
     def spec_pointer(self) -> str:
@@ -134,6 +126,39 @@ def sorted_set(values: Iterable[str]) -> list[str]:
     return sorted(set(values))
 
 
+_GO_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", "\t": r"\t", "\v": r"\v"}
+
+
+def go_string(value: Any) -> str:
+    """A string field as Go decodes it: null is the empty string (other scalars are shown as text)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def go_quote(text: str) -> str:
+    """Go's ``%q`` of a string (``strconv.Quote``): printable runes kept, the rest escaped."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
 def mapping(value: Any) -> dict[str, Any] | None:
     """``value`` if it is a mapping, else None (PSA reads absent and null alike)."""
     return value if isinstance(value, dict) else None
@@ -146,6 +171,17 @@ def is_true(value: Any) -> bool:
 def is_int(value: Any, number: int) -> bool:
     """``value == number`` for real integers only (YAML's ``false`` is not 0)."""
     return type(value) is int and value == number
+
+
+def any_context_sets(pod: PodUnderTest, name: str) -> bool:
+    """Whether the pod's or any container's securityContext sets ``name`` (a fast pre-check that
+    lets the common, compliant pod skip a check's message building)."""
+    if pod.context.get(name) is not None:
+        return True
+    for container in pod.containers:  # noqa: SIM110 - a plain loop is faster than any() on this hot path
+        if container.context.get(name) is not None:
+            return True
+    return False
 
 
 # --- building a pod under test ------------------------------------------------------------------
@@ -165,36 +201,20 @@ def pod_under_test(metadata: Any, spec: Any, pointer: str = "") -> PodUnderTest:
             if isinstance(entry, dict):
                 name = entry.get("name")
                 context = entry.get("securityContext")
+                context = context if isinstance(context, dict) else None
                 containers.append(
                     Container(
-                        name=name if isinstance(name, str) else "",
-                        spec=entry,
-                        security_context=context if isinstance(context, dict) else None,
-                        pointer=f"{pointer}/spec/{list_name}/{i}",
+                        name if isinstance(name, str) else "", entry, context, f"{pointer}/spec/{list_name}/{i}", context or {}
                     )
                 )
-    return PodUnderTest(metadata if isinstance(metadata, dict) else {}, spec, tuple(containers), pointer)
+    pod_context = spec.get("securityContext")
+    pod_context = pod_context if isinstance(pod_context, dict) else None
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return PodUnderTest(metadata, spec, tuple(containers), pointer, pod_context, pod_context or {})
 
 
-#: kind → path to the pod template PSA evaluates (Pods are their own template).
-TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": (),
-    "PodTemplate": ("template",),
-    "ReplicationController": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
-#: Custom resources with pod templates that chartguard also evaluates (PSA itself does not).
-EXTRA_TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "LeaderWorkerSet": (
-        ("spec", "leaderWorkerTemplate", "leaderTemplate"),
-        ("spec", "leaderWorkerTemplate", "workerTemplate"),
-    ),
-}
+#: Kinds whose pod template may be missing (PSA skips them then; custom resources are chartguard's).
+_OPTIONAL_TEMPLATE = frozenset({"ReplicationController", "LeaderWorkerSet"})
 
 
 def pods_of(obj: dict[str, Any]) -> Iterator[PodUnderTest]:
@@ -204,14 +224,8 @@ def pods_of(obj: dict[str, Any]) -> Iterator[PodUnderTest]:
     (whose template is optional) and the custom resources.
     """
     kind = obj.get("kind")
-    if kind in TEMPLATE_PATHS:
-        paths: tuple[tuple[str, ...], ...] = (TEMPLATE_PATHS[kind],)
-        optional = kind == "ReplicationController"
-    elif kind in EXTRA_TEMPLATE_PATHS:
-        paths, optional = EXTRA_TEMPLATE_PATHS[kind], True
-    else:
-        return
-    for path in paths:
+    optional = kind in _OPTIONAL_TEMPLATE
+    for path in POD_TEMPLATE_PATHS.get(kind, ()):  # type: ignore[arg-type]
         template: Any = obj
         for part in path:
             template = template.get(part) if isinstance(template, dict) else None
@@ -222,6 +236,7 @@ def pods_of(obj: dict[str, Any]) -> Iterator[PodUnderTest]:
         yield pod_under_test(template.get("metadata"), template.get("spec"), _pointer(path))
 
 
+@cache
 def _pointer(path: tuple[str, ...]) -> str:
     return "".join(f"/{part}" for part in path)
 
@@ -276,4 +291,6 @@ class PodSecuritySettings:
         if any(not e.images and not e.containers for e in exemptions):
             return None
         kept = tuple(c for c in pod.containers if not any(e.matches(c) for e in exemptions))
-        return pod if len(kept) == len(pod.containers) else PodUnderTest(pod.metadata, pod.spec, kept, pod.pointer)
+        if len(kept) == len(pod.containers):
+            return pod
+        return PodUnderTest(pod.metadata, pod.spec, kept, pod.pointer, pod.security_context, pod.context)

@@ -1,0 +1,35 @@
+"""Containers must not run privileged (Baseline).
+
+A privileged container has every capability and full access to the node's devices. Every
+container's (init, regular and ephemeral) ``securityContext.privileged`` must be unset or false.
+"""
+
+from __future__ import annotations
+
+from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, is_true
+from .rule import pss_rule
+
+
+def privileged_1_0(pod: PodUnderTest) -> Denial | None:
+    bad = [container for container in pod.containers if is_true(container.context.get("privileged"))]
+    if not bad:
+        return None
+    return Denial(
+        reason="privileged",
+        detail=f"{containers_phrase([c.name for c in bad])} must not set securityContext.privileged=true",
+        pointer=f"{bad[0].pointer}/securityContext/privileged",
+    )
+
+
+CHECK = Check(
+    id="privileged",
+    level="baseline",
+    versions=(VersionedCheck(0, privileged_1_0),),
+    doc=__doc__ or "",
+)
+RULE = pss_rule(
+    "pss-privileged",
+    CHECK,
+    title="No privileged containers",
+    remediation="Remove securityContext.privileged from the containers (or set it to false).",
+)

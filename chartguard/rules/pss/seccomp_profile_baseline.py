@@ -1,0 +1,101 @@
+"""Pods and containers must not disable seccomp (Baseline).
+
+Policy versions v1.19 and later read the fields: the pod's and every container's (init, regular
+and ephemeral) ``securityContext.seccompProfile.type`` must be unset, ``RuntimeDefault`` or
+``Localhost`` (``Unconfined`` is forbidden, and so is a ``seccompProfile`` without a type).
+Policy versions before v1.19 read only the legacy annotations instead:
+``seccomp.security.alpha.kubernetes.io/pod`` and
+``container.seccomp.security.alpha.kubernetes.io/<container>`` (for the pod's containers), when
+present, must be ``runtime/default``, ``docker/default`` or ``localhost/<profile>`` (an empty value
+is forbidden). At the restricted level (from v1.19) ``seccompProfile_restricted`` replaces this
+check.
+"""
+
+from __future__ import annotations
+
+from ...manifests import pointer as json_pointer
+from .base import (
+    Check,
+    Denial,
+    PodUnderTest,
+    VersionedCheck,
+    containers_phrase,
+    go_quote,
+    go_string,
+    join_quote,
+    mapping,
+    pluralize,
+    sorted_set,
+)
+from .rule import pss_rule
+
+POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
+CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
+ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
+
+
+def allowed_annotation(value: str) -> bool:
+    return value in ("runtime/default", "docker/default") or value.startswith("localhost/")
+
+
+def seccomp_profile_baseline_1_0(pod: PodUnderTest) -> Denial | None:
+    annotations = pod.annotations
+    keys = [POD_ANNOTATION] + [CONTAINER_ANNOTATION_PREFIX + c.name for c in pod.containers]
+    forbidden = sorted(
+        {
+            (f"{key}={go_quote(go_string(annotations[key]))}", key)
+            for key in keys
+            if key in annotations and not allowed_annotation(go_string(annotations[key]))
+        }
+    )
+    if not forbidden:
+        return None
+    return Denial(
+        reason="seccompProfile",
+        detail=f"forbidden {pluralize('annotation', 'annotations', len(forbidden))} {', '.join(text for text, _ in forbidden)}",
+        pointer=pod.pointer + json_pointer("metadata", "annotations", forbidden[0][1]),
+    )
+
+
+def seccomp_profile_baseline_1_19(pod: PodUnderTest) -> Denial | None:
+    setters: list[str] = []
+    bad_types: list[str] = []
+    pointers: list[str] = []
+
+    profile = mapping(pod.context.get("seccompProfile"))
+    if profile is not None and go_string(profile.get("type")) not in ALLOWED_TYPES:
+        setters.append("pod")
+        bad_types.append(go_string(profile.get("type")))
+        pointers.append(f"{pod.spec_pointer}/securityContext/seccompProfile/type")
+
+    names = []
+    for container in pod.containers:
+        profile = mapping(container.context.get("seccompProfile"))
+        if profile is not None and go_string(profile.get("type")) not in ALLOWED_TYPES:
+            names.append(container.name)
+            bad_types.append(go_string(profile.get("type")))
+            pointers.append(f"{container.pointer}/securityContext/seccompProfile/type")
+    if names:
+        setters.append(containers_phrase(names))
+
+    if not setters:
+        return None
+    return Denial(
+        reason="seccompProfile",
+        detail=f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to {join_quote(sorted_set(bad_types))}",
+        pointer=pointers[0],
+    )
+
+
+CHECK = Check(
+    id="seccompProfile_baseline",
+    level="baseline",
+    versions=(VersionedCheck(0, seccomp_profile_baseline_1_0), VersionedCheck(19, seccomp_profile_baseline_1_19)),
+    doc=__doc__ or "",
+)
+RULE = pss_rule(
+    "pss-seccomp-profile-baseline",
+    CHECK,
+    title="Seccomp is not disabled",
+    remediation="Set securityContext.seccompProfile.type to RuntimeDefault (or Localhost), or remove it; never Unconfined.",
+)
