@@ -16,12 +16,19 @@ def _host_port(port: object) -> int | None:
     return value if type(value) is int and value != 0 else None
 
 
-def host_ports_1_0(pod: PodUnderTest) -> Denial | None:
+def _any_host_port(pod: PodUnderTest) -> bool:
+    """Whether any container port sets a truthy hostPort (a fast pre-check)."""
     for container in pod.containers:
         ports = container.spec.get("ports")
-        if isinstance(ports, list) and any(_host_port(port) is not None for port in ports):
-            break
-    else:
+        if isinstance(ports, list):
+            for port in ports:
+                if isinstance(port, dict) and port.get("hostPort"):
+                    return True
+    return False
+
+
+def host_ports_1_0(pod: PodUnderTest) -> Denial | None:
+    if not _any_host_port(pod):
         return None
     names: list[str] = []
     host_ports: list[str] = []

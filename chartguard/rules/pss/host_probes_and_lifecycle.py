@@ -31,6 +31,7 @@ from .rule import pss_rule
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 LIFECYCLE_HANDLERS = ("postStart", "preStop")
 ACTIONS = ("httpGet", "tcpSocket")
+PROBES_AND_LIFECYCLE = (*PROBES, "lifecycle")
 
 
 def _hosts(container: Container) -> Iterator[tuple[str, str]]:
@@ -59,26 +60,28 @@ def _handler_paths(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
                 yield f"lifecycle/{name}", handler
 
 
-def _sets_host(handler: Any) -> bool:
-    if not isinstance(handler, dict):
-        return False
-    for action in ACTIONS:
-        target = handler.get(action)
-        if isinstance(target, dict) and target.get("host") not in (None, ""):
-            return True
-    return False
+def _sets_host(handler: dict[str, Any]) -> bool:
+    http, tcp = handler.get("httpGet"), handler.get("tcpSocket")
+    return (isinstance(http, dict) and http.get("host") not in (None, "")) or (
+        isinstance(tcp, dict) and tcp.get("host") not in (None, "")
+    )
 
 
 def _any_host(pod: PodUnderTest) -> bool:
-    """Whether any container's probe or lifecycle handler sets a host (checked fast)."""
+    """Whether any container's probe or lifecycle handler sets a host (a fast pre-check)."""
     for container in pod.containers:
         spec = container.spec
-        for name in PROBES:
-            if _sets_host(spec.get(name)):
+        for name in PROBES_AND_LIFECYCLE:
+            handler = spec.get(name)
+            if handler is None:
+                continue
+            if name == "lifecycle":
+                if isinstance(handler, dict) and any(
+                    isinstance(h, dict) and _sets_host(h) for h in (handler.get("postStart"), handler.get("preStop"))
+                ):
+                    return True
+            elif isinstance(handler, dict) and _sets_host(handler):
                 return True
-        lifecycle = spec.get("lifecycle")
-        if isinstance(lifecycle, dict) and (_sets_host(lifecycle.get("postStart")) or _sets_host(lifecycle.get("preStop"))):
-            return True
     return False
 
 
