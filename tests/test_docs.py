@@ -27,9 +27,16 @@ def test_every_rule_is_documented():
 
 
 def test_rule_ids_are_stable_kebab_case_and_match_modules():
+    """A rule's id names its module: ``service-type`` → rules/service_type.py,
+    ``pss-host-ports`` → rules/pss/host_ports.py."""
+    import importlib
+
     for rule in RULES:
-        module = rule.check.__module__.rsplit(".", 1)[-1]
-        assert module == rule.id.replace("-", "_"), f"{rule.id} lives in {module}.py"
+        if rule.id.startswith("pss-"):
+            module = importlib.import_module(f"chartguard.rules.pss.{rule.id.removeprefix('pss-').replace('-', '_')}")
+        else:
+            module = importlib.import_module(f"chartguard.rules.{rule.id.replace('-', '_')}")
+        assert module.RULE is rule, f"{rule.id} is not defined in {module.__name__}"
 
 
 def test_profile_description_lists_rules():

@@ -92,14 +92,19 @@ spec:
             path: /var/log
 """,
 }
-#: What the tiny chart must produce: (rule, severity, template file, text on the reported line).
+#: What the tiny chart must produce: (rule, severity, template file, text on the reported line). The
+#: container sets no securityContext (two Pod Security Standards warnings on one line); the hostPath
+#: volume is an NVCF error and a Pod Security Standards warning on another line.
 TINY_FINDINGS = {
-    ("privilege-escalation", "warning", "tiny/templates/deployment.yaml", "- name: web"),
+    ("pss-allow-privilege-escalation", "warning", "tiny/templates/deployment.yaml", "- name: web"),
+    ("pss-capabilities-restricted", "warning", "tiny/templates/deployment.yaml", "- name: web"),
     ("volume-types", "error", "tiny/templates/deployment.yaml", "hostPath:"),
+    ("pss-restricted-volumes", "warning", "tiny/templates/deployment.yaml", "hostPath:"),
     ("service-type", "error", "tiny/templates/service.yaml", "type: NodePort"),
 }
-#: Flags that leave the tiny chart with its one warning.
+#: Flags that leave the tiny chart with its warnings only (one per TINY_FINDINGS warning).
 ONLY_WARNINGS = ("--disable", "service-type", "--disable", "volume-types")
+TINY_WARNINGS = sum(1 for e in TINY_FINDINGS if e[1] == "warning")
 
 
 def _shared(name: str) -> object:
@@ -193,13 +198,22 @@ def test_json_findings_of_the_tiny_chart(tiny: Path, monkeypatch: pytest.MonkeyP
         assert f["location"]["template"] == path  # the chart directory is named like the chart
         found.add(expected)
     assert found == TINY_FINDINGS and len(report["findings"]) == len(TINY_FINDINGS)
+    # on a shared line the error comes first, then the warnings by rule id
+    assert [(f["location"]["line"], f["ruleId"]) for f in report["findings"]] == [
+        (20, "pss-allow-privilege-escalation"),
+        (20, "pss-capabilities-restricted"),
+        (31, "volume-types"),
+        (31, "pss-restricted-volumes"),
+        (6, "service-type"),
+    ]
 
 
 def test_json_fail_on_threshold(tiny: Path, monkeypatch: pytest.MonkeyPatch, report_schema: dict) -> None:
     monkeypatch.chdir(tiny.parent)
     report = lint_json("tiny", *ONLY_WARNINGS, "--fail-on", "warning")
     jsonschema.validate(report, report_schema, cls=jsonschema.Draft202012Validator)
-    assert (report["failOn"], report["failed"], report["summary"]["warnings"]) == ("warning", True, 1)
+    assert (report["failOn"], report["failed"], report["summary"]["warnings"]) == ("warning", True, TINY_WARNINGS)
+    assert report["summary"]["errors"] == 0 and TINY_WARNINGS == 3
     assert lint_json("tiny", *ONLY_WARNINGS)["failed"] is False
 
 

@@ -37,7 +37,8 @@ def test_every_registered_rule_runs_in_the_default_profile():
 
 def test_strict_promotes_should_rules_only():
     normal, strict = severities(load_profile("nvcf")), severities(load_profile("nvcf", strict=True))
-    assert normal["run-as-non-root"] == Severity.WARNING and strict["run-as-non-root"] == Severity.ERROR
+    assert normal["pss-run-as-non-root"] == Severity.WARNING and strict["pss-run-as-non-root"] == Severity.ERROR
+    assert normal["resource-limits"] == Severity.WARNING and strict["resource-limits"] == Severity.ERROR
     assert normal["image-tag"] == strict["image-tag"] == Severity.WARNING
     assert severities(load_profile("nvcf-strict")) == strict
 
@@ -46,7 +47,7 @@ def test_extends_merges_params_and_severities():
     profile = load_profile("nvcf-2025")
     kinds = next(c for c in profile.rules if c.rule.id == "allowed-kinds")
     assert "v1/PersistentVolumeClaim" in kinds.params["allowed"] and kinds.params["backend_only"] == {}
-    assert severities(profile)["run-as-non-root"] == Severity.ERROR
+    assert severities(profile)["pss-run-as-non-root"] == Severity.ERROR
     assert severities(profile)["chart-hooks"] == Severity.ERROR  # inherited from nvcf
 
 

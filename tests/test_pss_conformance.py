@@ -11,9 +11,9 @@ import re
 
 import pytest
 import yaml
+from conftest import SHARED
 
 from chartguard import pss
-from conftest import SHARED
 
 FIXTURES = SHARED / "psa-fixtures"
 DIRECTORIES = sorted(p for p in FIXTURES.glob("*/v1.*") if p.is_dir()) if FIXTURES.is_dir() else []

@@ -3,7 +3,8 @@ Helm engine through ``chartguard.lint_chart`` (and ``lint_manifests`` for stream
 
 Findings are compared as rows ``(severity, object, detail, where)`` where ``where`` is
 ``<path inside the chart>:<line> <that template line, stripped>``: the row shows which line of
-the template source the finding points at, and the test fails when the line moves.
+the template source the finding points at, and the test fails when the line moves. The Pod Security
+Standards rows (``pss-*``) add the finding's ``reason``: PSA's forbidden reason, next to its detail.
 """
 
 from __future__ import annotations
@@ -19,17 +20,25 @@ import pytest
 
 import chartguard
 from chartguard.findings import Finding, Report, Severity
-from chartguard.profile import load_profile
+from chartguard.profile import load_profile, with_pod_security
 from chartguard.rules import BY_ID, RULES
+from chartguard.rules.pss import RULES as PSS_REGISTRY
 
 CHARTS = Path(__file__).resolve().parent.parent / "testcharts"
 
-#: The rules NVCF "will enforce at a later date": warnings by default, errors with strict=True.
-SHOULD_RULES = (
-    "resource-limits", "automount-service-account-token", "run-as-non-root", "host-namespaces",
-    "privileged", "privilege-escalation", "added-capabilities", "seccomp-profile", "apparmor-profile",
-    "selinux-options",
+#: The Pod Security Standards rules, one per PSA check: the Baseline checks, then the Restricted ones.
+PSS_RULES = (
+    "pss-apparmor-profile", "pss-capabilities-baseline", "pss-host-namespaces", "pss-host-path-volumes",
+    "pss-host-ports", "pss-host-probes-and-lifecycle", "pss-privileged", "pss-proc-mount", "pss-selinux-options",
+    "pss-seccomp-profile-baseline", "pss-sysctls", "pss-windows-host-process",
+    "pss-allow-privilege-escalation", "pss-capabilities-restricted", "pss-proc-mount-restricted",
+    "pss-restricted-volumes", "pss-run-as-non-root", "pss-run-as-user", "pss-seccomp-profile-restricted",
 )  # fmt: skip
+#: Baseline checks that a Restricted check replaces at the latest policy version (as in PSA): they
+#: never report under the nvcf profiles, only under pss-baseline (or an older --pss-version).
+REPLACED_AT_RESTRICTED = ("pss-capabilities-baseline", "pss-host-path-volumes", "pss-proc-mount", "pss-seccomp-profile-baseline")
+#: The rules NVCF "will enforce at a later date": warnings by default, errors with strict=True.
+SHOULD_RULES = ("resource-limits", "automount-service-account-token", *PSS_RULES)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -74,6 +83,16 @@ def rows(report: Report, rule_id: str, chart: str | None = None) -> list[tuple[s
     return [(str(f.severity), str(f.object), f.detail, where(f, chart_dir)) for f in found(report, rule_id)]
 
 
+def pss_rows(report: Report, rule_id: str, chart: str) -> list[tuple[str, str, str, str, str]]:
+    """The findings of one rule as ``(severity, object, reason, detail, where)``, in report order."""
+    return [(str(f.severity), str(f.object), f.reason, f.detail, where(f, chart_path(chart))) for f in found(report, rule_id)]
+
+
+def lint_at(name: str, version: str, values: dict[str, Any] | None = None, profile: str = "nvcf") -> Report:
+    """Lint testcharts/<name> with ``profile`` at Pod Security Standards version ``version`` (--pss-version)."""
+    return chartguard.lint_chart(chart_path(name), values, profile=with_pod_security(load_profile(profile), version=version))
+
+
 def copy_chart(chart: str, tmp_path: Path, **chart_yaml: str) -> Path:
     """Copy testcharts/<chart> to tmp_path and replace top-level keys of its Chart.yaml."""
     target = tmp_path / chart
@@ -104,22 +123,38 @@ FAILING = {
     "reserved-env-vars": ("insecure", {}, {}),
     "resource-limits": ("insecure", {}, {}),
     "automount-service-account-token": ("insecure", {}, {}),
-    "run-as-non-root": ("insecure", {}, {}),
-    "host-namespaces": ("insecure", {}, {}),
-    "privileged": ("insecure", {}, {}),
-    "privilege-escalation": ("insecure", {}, {}),
-    "added-capabilities": ("insecure", {}, {}),
-    "seccomp-profile": ("insecure", {}, {}),
-    "apparmor-profile": ("insecure", {}, {}),
-    "selinux-options": ("insecure", {}, {}),
     "image-tag": ("insecure", {}, {}),
     "env-literal-secrets": ("insecure", {}, {}),
+    # Pod Security Standards, Baseline (the ones Restricted replaces need the pss-baseline profile)
+    "pss-apparmor-profile": ("insecure", {}, {}),
+    "pss-capabilities-baseline": ("insecure", {}, {"profile": "pss-baseline"}),
+    "pss-host-namespaces": ("insecure", {}, {}),
+    "pss-host-path-volumes": ("bad-volumes", {}, {"profile": "pss-baseline"}),
+    "pss-host-ports": ("pss-violations", {}, {}),
+    "pss-host-probes-and-lifecycle": ("pss-violations", {}, {}),
+    "pss-privileged": ("insecure", {}, {}),
+    "pss-proc-mount": ("pss-violations", {}, {"profile": "pss-baseline"}),
+    "pss-selinux-options": ("insecure", {}, {}),
+    "pss-seccomp-profile-baseline": ("insecure", {}, {"profile": "pss-baseline"}),
+    "pss-sysctls": ("pss-violations", {}, {}),
+    "pss-windows-host-process": ("pss-violations", {}, {}),
+    # Pod Security Standards, Restricted
+    "pss-allow-privilege-escalation": ("insecure", {}, {}),
+    "pss-capabilities-restricted": ("insecure", {}, {}),
+    "pss-proc-mount-restricted": ("pss-violations", {}, {}),
+    "pss-restricted-volumes": ("bad-volumes", {}, {}),
+    "pss-run-as-non-root": ("insecure", {}, {}),
+    "pss-run-as-user": ("pss-violations", {}, {}),
+    "pss-seccomp-profile-restricted": ("insecure", {}, {}),
 }
 
 
 def test_every_registered_rule_has_a_failing_case() -> None:
     assert sorted(FAILING) == sorted(BY_ID)
-    assert len(RULES) == 25
+    assert len(RULES) == 36
+    # every PSA check is registered as a rule, in the pss registry's order, at the end
+    assert tuple(rule.id for rule in PSS_REGISTRY) == PSS_RULES
+    assert tuple(rule.id for rule in RULES[-len(PSS_RULES) :]) == PSS_RULES
 
 
 @pytest.mark.parametrize("rule_id", sorted(FAILING))
@@ -139,9 +174,17 @@ def test_clean_charts_have_no_findings(name: str, strict: bool) -> None:
     assert not report.failed(Severity.INFO)
 
 
+@pytest.mark.parametrize("profile", ["pss-restricted", "pss-baseline"])
+@pytest.mark.parametrize("name", ["good", "edge-cases"])
+def test_clean_charts_meet_the_pod_security_standards(name: str, profile: str) -> None:
+    report = lint(name, profile=profile)
+    assert [f.to_dict() for f in report.findings] == []
+    assert report.rule_ids == list(PSS_RULES)
+
+
 def test_good_chart_release() -> None:
     report = lint("good")
-    assert report.summary() == {"objects": 4, "hooks": 0, "rules": 25, "errors": 0, "warnings": 0, "infos": 0}
+    assert report.summary() == {"objects": 4, "hooks": 0, "rules": 36, "errors": 0, "warnings": 0, "infos": 0}
     assert report.chart == {"name": "good", "version": "1.0.0", "path": str(chart_path("good")), "notes": ""}
 
 
@@ -499,7 +542,7 @@ def test_backend_only_kinds_on_another_backend_are_errors() -> None:
     kinds = _by_object(report, "allowed-kinds", "bad-kinds")
     for obj, gvk, at in BACKEND_ONLY_KINDS:
         assert kinds[obj] == ("error", f"{gvk} on backend OCI", at)
-    assert report.summary() == {"objects": 11, "hooks": 0, "rules": 25, "errors": 8, "warnings": 0, "infos": 1}
+    assert report.summary() == {"objects": 11, "hooks": 0, "rules": 36, "errors": 8, "warnings": 0, "infos": 1}
 
 
 def test_crds_are_skipped_on_installation() -> None:
@@ -520,7 +563,7 @@ def test_crds_are_skipped_on_installation() -> None:
 def test_only_allowed_kinds_reported() -> None:
     report = lint("bad-kinds")
     assert [f.rule_id for f in report.findings] == ["allowed-kinds"] * 9  # the pods themselves are clean
-    assert report.summary() == {"objects": 11, "hooks": 0, "rules": 25, "errors": 4, "warnings": 4, "infos": 1}
+    assert report.summary() == {"objects": 11, "hooks": 0, "rules": 36, "errors": 4, "warnings": 4, "infos": 1}
 
 
 def test_profile_nvcf_2024_kinds() -> None:
@@ -662,13 +705,15 @@ def insecure_rows(rule_id: str, values: dict[str, Any] | None = None, **options:
 
 def test_insecure_chart_findings_per_rule() -> None:
     report = lint("insecure")
+    # one Pod Security Standards finding per check and pod, naming every offender (as PSA does)
     assert Counter(f.rule_id for f in report.findings) == {
-        "seccomp-profile": 2, "apparmor-profile": 2, "host-namespaces": 2,
-        "automount-service-account-token": 1, "run-as-non-root": 2, "selinux-options": 3, "image-tag": 3,
-        "resource-limits": 3, "reserved-env-vars": 1, "env-literal-secrets": 1, "privileged": 1,
-        "privilege-escalation": 1, "added-capabilities": 1,
+        "pss-host-namespaces": 1, "automount-service-account-token": 1, "pss-run-as-non-root": 1,
+        "pss-seccomp-profile-restricted": 1, "pss-selinux-options": 1, "image-tag": 3,
+        "pss-capabilities-restricted": 1, "resource-limits": 3, "reserved-env-vars": 1, "env-literal-secrets": 1,
+        "pss-privileged": 1, "pss-allow-privilege-escalation": 1, "pss-apparmor-profile": 1,
     }  # fmt: skip
     assert report.summary()["errors"] == 2  # the reserved variable and the container without image
+    assert report.summary()["warnings"] == 15
     assert all(f.location.template == "insecure/templates/deployment.yaml" for f in report.findings)
     lines = [f.location.line for f in report.findings]
     assert lines == sorted(lines)  # findings come in template order
@@ -718,26 +763,38 @@ def test_automount_service_account_token() -> None:
     assert found(lint("good"), "automount-service-account-token") == []  # set to false
 
 
+def pss_insecure_rows(rule_id: str, values: dict[str, Any] | None = None, **options: Any) -> list[tuple[str, str, str, str]]:
+    """``(severity, reason, detail, where)`` of one pss rule on the insecure chart's worker Deployment."""
+    found_rows = pss_rows(lint("insecure", values, **options), rule_id, "insecure")
+    assert {obj for _, obj, _, _, _ in found_rows} <= {WORKER}
+    return [(severity, reason, detail, at) for severity, _, reason, detail, at in found_rows]
+
+
 def test_run_as_non_root() -> None:
-    # the pod says false; "setup" says true for itself, the other two inherit the pod's false
-    assert insecure_rows("run-as-non-root") == [
-        ("warning", 'container "worker": runAsNonRoot: false', "templates/deployment.yaml:23 runAsNonRoot: false"),
-        ("warning", 'container "sidecar": runAsNonRoot: false', "templates/deployment.yaml:23 runAsNonRoot: false"),
+    # the pod says false: forbidden even though "setup" says true for itself (one finding per pod)
+    assert pss_insecure_rows("pss-run-as-non-root") == [
+        (
+            "warning",
+            "runAsNonRoot != true",
+            "pod must not set securityContext.runAsNonRoot=false",
+            "templates/deployment.yaml:23 runAsNonRoot: false",
+        )
     ]
 
 
 def test_run_as_non_root_container_overrides_pod() -> None:
-    assert found(lint("edge-cases"), "run-as-non-root") == []  # inherited from the pod
+    assert found(lint("edge-cases"), "pss-run-as-non-root") == []  # inherited from the pod
     report = lint("edge-cases", {"rootOverride": True})
-    assert rows(report, "run-as-non-root", "edge-cases") == [
+    assert pss_rows(report, "pss-run-as-non-root", "edge-cases") == [
         (
             "warning",
             "Pod mini-service-web",
-            'container "web": runAsNonRoot: false',
-            "templates/pod.yaml:56 runAsNonRoot: false",
+            "runAsNonRoot != true",
+            'container "web" must not set securityContext.runAsNonRoot=false',
+            "templates/pod.yaml:58 runAsNonRoot: false",
         )
     ]
-    assert [f.rule_id for f in report.findings] == ["run-as-non-root"]
+    assert [f.rule_id for f in report.findings] == ["pss-run-as-non-root"]
 
 
 #: A pod that sets no securityContext at all.
@@ -754,106 +811,250 @@ spec:
 
 def test_run_as_non_root_not_set() -> None:
     report = chartguard.lint_manifests(BARE_POD)
-    assert [(f.detail, f.pointer, f.location.line) for f in found(report, "run-as-non-root")] == [
-        ('container "app": not set', "/spec/containers/0/securityContext/runAsNonRoot", 6)
+    assert [(f.reason, f.detail, f.pointer, f.location.line) for f in found(report, "pss-run-as-non-root")] == [
+        (
+            "runAsNonRoot != true",
+            'pod or container "app" must set securityContext.runAsNonRoot=true',
+            "/spec/containers/0/securityContext/runAsNonRoot",
+            6,
+        )
     ]
+
+
+def test_bare_pod_fails_restricted_but_passes_baseline() -> None:
+    # nothing set: every Restricted check that needs a setting reports, no Baseline check does
+    report = chartguard.lint_manifests(BARE_POD)
+    assert [(f.rule_id, str(f.severity), f.reason, f.detail) for f in report.findings if f.rule_id.startswith("pss-")] == [
+        ("pss-allow-privilege-escalation", "warning", "allowPrivilegeEscalation != false",
+         'container "app" must set securityContext.allowPrivilegeEscalation=false'),
+        ("pss-capabilities-restricted", "warning", "unrestricted capabilities",
+         'container "app" must set securityContext.capabilities.drop=["ALL"]'),
+        ("pss-run-as-non-root", "warning", "runAsNonRoot != true",
+         'pod or container "app" must set securityContext.runAsNonRoot=true'),
+        ("pss-seccomp-profile-restricted", "warning", "seccompProfile",
+         'pod or container "app" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"'),
+    ]  # fmt: skip
+    assert chartguard.lint_manifests(BARE_POD, profile="pss-baseline").findings == []
 
 
 def test_host_namespaces() -> None:
-    assert insecure_rows("host-namespaces") == [
-        ("warning", "hostNetwork: true", "templates/deployment.yaml:19 hostNetwork: true"),
-        ("warning", "hostPID: true", "templates/deployment.yaml:20 hostPID: {{ .Values.hostPID }}"),
+    # one finding for the pod, naming every shared namespace; it points at the first one
+    assert pss_insecure_rows("pss-host-namespaces") == [
+        ("warning", "host namespaces", "hostNetwork=true, hostPID=true", "templates/deployment.yaml:19 hostNetwork: true"),
     ]
-    assert insecure_rows("host-namespaces", {"hostPID": False}) == [
-        ("warning", "hostNetwork: true", "templates/deployment.yaml:19 hostNetwork: true"),
+    assert pss_insecure_rows("pss-host-namespaces", {"hostPID": False}) == [
+        ("warning", "host namespaces", "hostNetwork=true", "templates/deployment.yaml:19 hostNetwork: true"),
     ]
     # explicit false is fine
-    assert found(lint("edge-cases"), "host-namespaces") == []
+    assert found(lint("edge-cases"), "pss-host-namespaces") == []
 
 
 def test_host_namespaces_in_a_cronjob() -> None:
     report = lint("insecure", {"cronjob": {"enabled": True}})
     cron = [f for f in report.findings if f.object.kind == "CronJob"]
-    assert [(f.rule_id, f.detail, f.pointer, where(f, chart_path("insecure"))) for f in cron] == [
+    assert [(f.rule_id, f.reason, f.detail, f.pointer, where(f, chart_path("insecure"))) for f in cron] == [
         (
-            "host-namespaces",
-            "hostIPC: true",
+            "pss-host-namespaces",
+            "host namespaces",
+            "hostIPC=true",
             "/spec/jobTemplate/spec/template/spec/hostIPC",
             "templates/cronjob.yaml:13 hostIPC: true",
         )
-    ]  # the CronJob's pod is otherwise clean: its image is pinned by digest
+    ]  # the CronJob's pod is otherwise clean: restricted security context, image pinned by digest
 
 
 def test_privileged() -> None:
-    assert insecure_rows("privileged") == [
-        ("warning", 'container "worker": privileged: true', "templates/deployment.yaml:49 privileged: true")
-    ]
-    assert found(lint("edge-cases"), "privileged") == []  # privileged: false
-
-
-def test_privilege_escalation() -> None:
-    assert insecure_rows("privilege-escalation") == [
+    assert pss_insecure_rows("pss-privileged") == [
         (
             "warning",
-            'container "worker": allowPrivilegeEscalation: true',
+            "privileged",
+            'container "worker" must not set securityContext.privileged=true',
+            "templates/deployment.yaml:49 privileged: true",
+        )
+    ]
+    assert found(lint("edge-cases"), "pss-privileged") == []  # privileged: false
+
+
+def test_allow_privilege_escalation() -> None:
+    # "setup" and "sidecar" set false; "worker" sets true
+    assert pss_insecure_rows("pss-allow-privilege-escalation") == [
+        (
+            "warning",
+            "allowPrivilegeEscalation != false",
+            'container "worker" must set securityContext.allowPrivilegeEscalation=false',
             "templates/deployment.yaml:50 allowPrivilegeEscalation: true",
         )
     ]
     report = lint("bad-service")  # no pods
-    assert found(report, "privilege-escalation") == []
+    assert found(report, "pss-allow-privilege-escalation") == []
     unset = chartguard.lint_manifests(BARE_POD)
-    assert [f.detail for f in found(unset, "privilege-escalation")] == ['container "app": not set to false']
-
-
-def test_added_capabilities() -> None:
-    # NET_BIND_SERVICE is allowed and not named
-    assert insecure_rows("added-capabilities") == [
-        ("warning", 'container "worker": add SYS_ADMIN, NET_RAW',
-         'templates/deployment.yaml:52 add: ["NET_BIND_SERVICE", "SYS_ADMIN", "NET_RAW"]')
-    ]  # fmt: skip
-    assert found(lint("edge-cases"), "added-capabilities") == []  # add: [NET_BIND_SERVICE]
-
-
-def test_seccomp_profile() -> None:
-    assert insecure_rows("seccomp-profile") == [
-        ("warning", "annotation seccomp.security.alpha.kubernetes.io/pod: unconfined",
-         "templates/deployment.yaml:15 seccomp.security.alpha.kubernetes.io/pod: unconfined"),
-        ("warning", "pod: seccompProfile.type: Unconfined", "templates/deployment.yaml:25 type: Unconfined"),
-    ]  # fmt: skip
-    assert insecure_rows("seccomp-profile", {"legacyAnnotations": False}) == [
-        ("warning", "pod: seccompProfile.type: Unconfined", "templates/deployment.yaml:25 type: Unconfined"),
+    assert [f.detail for f in found(unset, "pss-allow-privilege-escalation")] == [
+        'container "app" must set securityContext.allowPrivilegeEscalation=false'
     ]
-    # RuntimeDefault, Localhost and the runtime/default annotation are fine
-    assert found(lint("good"), "seccomp-profile") == []
-    assert found(lint("edge-cases"), "seccomp-profile") == []
+
+
+def test_capabilities_restricted() -> None:
+    # every container must drop ALL, and may add NET_BIND_SERVICE only (so it is not named);
+    # the finding points at the first container's missing drop
+    assert pss_insecure_rows("pss-capabilities-restricted") == [
+        (
+            "warning",
+            "unrestricted capabilities",
+            'containers "setup", "worker", "sidecar" must set securityContext.capabilities.drop=["ALL"]; '
+            'container "worker" must not include "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add',
+            "templates/deployment.yaml:32 securityContext:",
+        )
+    ]
+    assert found(lint("edge-cases"), "pss-capabilities-restricted") == []  # drop: [ALL], add: [NET_BIND_SERVICE]
+
+
+#: The edge-cases init container as it was before the Pod Security Standards rules: privileged and
+#: privilege escalation off, but capabilities kept, which Restricted forbids (the chart now drops ALL).
+INIT_KEEPS_CAPABILITIES = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile: {type: RuntimeDefault}
+  initContainers:
+    - name: init
+      image: nvcr.io/myorg/init:1.0.0
+      securityContext:
+        allowPrivilegeEscalation: false
+        privileged: false
+  containers:
+    - name: web
+      image: nvcr.io/myorg/web:1.0.0
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities: {drop: [ALL]}
+"""
+
+
+def test_capabilities_restricted_needs_drop_all_in_init_containers() -> None:
+    report = chartguard.lint_manifests(INIT_KEEPS_CAPABILITIES)
+    assert [
+        (f.rule_id, f.reason, f.detail, f.pointer, f.location.line) for f in report.findings if f.rule_id.startswith("pss-")
+    ] == [
+        (
+            "pss-capabilities-restricted",
+            "unrestricted capabilities",
+            'container "init" must set securityContext.capabilities.drop=["ALL"]',
+            "/spec/initContainers/0/securityContext/capabilities/drop",
+            11,
+        )
+    ]
+    assert chartguard.lint_manifests(INIT_KEEPS_CAPABILITIES, profile="pss-baseline").findings == []
+
+
+def test_capabilities_baseline() -> None:
+    # Baseline allows the runtime's default set (NET_BIND_SERVICE is not named) and ignores drop
+    assert pss_insecure_rows("pss-capabilities-baseline", profile="pss-baseline") == [
+        (
+            "error",
+            "non-default capabilities",
+            'container "worker" must not include "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add',
+            'templates/deployment.yaml:52 add: ["NET_BIND_SERVICE", "SYS_ADMIN", "NET_RAW"]',
+        )
+    ]
+    # at Restricted, capabilities_restricted replaces it (see test_capabilities_restricted)
+    assert found(lint("insecure"), "pss-capabilities-baseline") == []
+    assert found(lint("edge-cases", profile="pss-baseline"), "pss-capabilities-baseline") == []
+    # CHOWN is in the default set: fine at Baseline, forbidden at Restricted
+    assert found(lint("pss-violations", profile="pss-baseline"), "pss-capabilities-baseline") == []
+    assert pss_rows(lint("pss-violations"), "pss-capabilities-restricted", "pss-violations") == [
+        ("warning", AGENT, "unrestricted capabilities",
+         'container "chown" must not include "CHOWN" in securityContext.capabilities.add',
+         'templates/agent.yaml:39 add: ["CHOWN"]'),
+    ]  # fmt: skip
+
+
+def test_seccomp_profile_restricted() -> None:
+    seccomp = [
+        (
+            "warning",
+            "seccompProfile",
+            'pod must not set securityContext.seccompProfile.type to "Unconfined"',
+            "templates/deployment.yaml:25 type: Unconfined",
+        )
+    ]
+    assert pss_insecure_rows("pss-seccomp-profile-restricted") == seccomp
+    # from v1.19 the legacy annotations are not read: switching them off changes nothing
+    assert pss_insecure_rows("pss-seccomp-profile-restricted", {"legacyAnnotations": False}) == seccomp
+    # RuntimeDefault on the pod, Localhost on the pod, RuntimeDefault in the shared pod template
+    assert found(lint("good"), "pss-seccomp-profile-restricted") == []
+    assert found(lint("edge-cases"), "pss-seccomp-profile-restricted") == []
+
+
+def test_seccomp_profile_baseline() -> None:
+    assert pss_insecure_rows("pss-seccomp-profile-baseline", profile="pss-baseline") == [
+        (
+            "error",
+            "seccompProfile",
+            'pod must not set securityContext.seccompProfile.type to "Unconfined"',
+            "templates/deployment.yaml:25 type: Unconfined",
+        )
+    ]
+    assert found(lint("insecure"), "pss-seccomp-profile-baseline") == []  # replaced at Restricted
+    assert found(lint("edge-cases", profile="pss-baseline"), "pss-seccomp-profile-baseline") == []
+
+
+def test_seccomp_legacy_annotations_before_v1_19() -> None:
+    # policy versions before v1.19 read the annotations only (the Unconfined field is not seen)
+    report = lint_at("insecure", "v1.18")
+    assert pss_rows(report, "pss-seccomp-profile-baseline", "insecure") == [
+        (
+            "warning",
+            WORKER,
+            "seccompProfile",
+            'forbidden annotation seccomp.security.alpha.kubernetes.io/pod="unconfined"',
+            "templates/deployment.yaml:15 seccomp.security.alpha.kubernetes.io/pod: unconfined",
+        )
+    ]
+    assert found(report, "pss-seccomp-profile-restricted") == []  # from v1.19
+    assert found(lint_at("insecure", "v1.18", {"legacyAnnotations": False}), "pss-seccomp-profile-baseline") == []
+    # runtime/default annotation on the edge-cases pod
+    assert found(lint_at("edge-cases", "v1.18"), "pss-seccomp-profile-baseline") == []
 
 
 def test_apparmor_profile() -> None:
-    assert insecure_rows("apparmor-profile") == [
-        ("warning", "annotation container.apparmor.security.beta.kubernetes.io/worker: unconfined",
-         "templates/deployment.yaml:16 container.apparmor.security.beta.kubernetes.io/worker: unconfined"),
+    # the container field and the legacy annotation, in one finding
+    assert pss_insecure_rows("pss-apparmor-profile") == [
         (
             "warning",
-            'container "worker": appArmorProfile.type: Unconfined',
+            "forbidden AppArmor profiles",
+            'container "worker" and annotation must not set AppArmor profile type to '
+            '"Unconfined", "container.apparmor.security.beta.kubernetes.io/worker="unconfined""',
             "templates/deployment.yaml:54 type: Unconfined",
         ),
-    ]  # fmt: skip
+    ]
+    assert pss_insecure_rows("pss-apparmor-profile", {"legacyAnnotations": False}) == [
+        (
+            "warning",
+            "forbidden AppArmor profile",
+            'container "worker" must not set AppArmor profile type to "Unconfined"',
+            "templates/deployment.yaml:54 type: Unconfined",
+        ),
+    ]
     # RuntimeDefault, Localhost, runtime/default and localhost/<profile> are fine
-    assert found(lint("edge-cases"), "apparmor-profile") == []
+    assert found(lint("edge-cases"), "pss-apparmor-profile") == []
 
 
 def test_selinux_options() -> None:
-    assert insecure_rows("selinux-options") == [
-        ("warning", "pod: seLinuxOptions.type: spc_t", "templates/deployment.yaml:27 type: spc_t"),
-        ("warning", "pod: seLinuxOptions.user: system_u", "templates/deployment.yaml:28 user: system_u"),
+    # the pod's type and user and the sidecar's role, in one finding
+    assert pss_insecure_rows("pss-selinux-options") == [
         (
             "warning",
-            'container "sidecar": seLinuxOptions.role: sysadm_r',
-            "templates/deployment.yaml:66 role: sysadm_r",
+            "seLinuxOptions",
+            'pod and container "sidecar" set forbidden securityContext.seLinuxOptions: '
+            'type "spc_t"; user may not be set; role may not be set',
+            "templates/deployment.yaml:27 type: spc_t",
         ),
     ]
     # container_t / container_init_t with a level are fine
-    assert found(lint("edge-cases"), "selinux-options") == []
+    assert found(lint("edge-cases"), "pss-selinux-options") == []
 
 
 def test_selinux_null_type_is_unset() -> None:
@@ -870,7 +1071,7 @@ spec:
     - name: app
       image: app:1.0.0
 """
-    assert found(chartguard.lint_manifests(stream), "selinux-options") == []
+    assert found(chartguard.lint_manifests(stream), "pss-selinux-options") == []
 
 
 def test_image_tag() -> None:
@@ -934,44 +1135,206 @@ def test_env_literal_secrets() -> None:
     assert found(lint("edge-cases"), "env-literal-secrets") == []
 
 
+# --- the Pod Security Standards checks the insecure chart leaves alone: pss-violations ---------
+
+AGENT, EXPORTER = "Deployment mini-service-agent", "Pod mini-service-windows-exporter"
+
+
+def test_pss_violations_chart_findings_per_rule() -> None:
+    report = lint("pss-violations")
+    assert Counter(f.rule_id for f in report.findings) == {
+        "pss-sysctls": 1, "pss-run-as-user": 1, "pss-run-as-non-root": 1, "pss-capabilities-restricted": 1,
+        "pss-host-ports": 1, "pss-host-probes-and-lifecycle": 1, "pss-proc-mount-restricted": 1,
+        "pss-host-namespaces": 1, "pss-windows-host-process": 1,
+    }  # fmt: skip
+    # the NVCF restrictions and best practices accept the chart: only pod-security warnings
+    assert report.summary() == {"objects": 2, "hooks": 0, "rules": 36, "errors": 0, "warnings": 9, "infos": 0}
+    lines = [(f.location.template, f.location.line) for f in report.findings]
+    assert lines == sorted(lines)
+
+
+def test_sysctls() -> None:
+    # net.ipv4.tcp_keepalive_time is safe from v1.29; the values are not checked
+    assert pss_rows(lint("pss-violations"), "pss-sysctls", "pss-violations") == [
+        ("warning", AGENT, "forbidden sysctls", "net.core.somaxconn, kernel.msgmax",
+         "templates/agent.yaml:25 - name: net.core.somaxconn"),
+    ]  # fmt: skip
+    assert pss_rows(lint_at("pss-violations", "v1.28"), "pss-sysctls", "pss-violations") == [
+        ("warning", AGENT, "forbidden sysctls", "net.ipv4.tcp_keepalive_time, net.core.somaxconn, kernel.msgmax",
+         "templates/agent.yaml:23 - name: net.ipv4.tcp_keepalive_time"),
+    ]  # fmt: skip
+    assert found(lint("good"), "pss-sysctls") == []
+
+
+def test_host_ports() -> None:
+    assert pss_rows(lint("pss-violations"), "pss-host-ports", "pss-violations") == [
+        ("warning", AGENT, "hostPort", 'container "agent" uses hostPort 9100', "templates/agent.yaml:53 hostPort: 9100")
+    ]
+    # containerPort alone is fine
+    assert found(lint("edge-cases"), "pss-host-ports") == []
+    assert found(lint("good"), "pss-host-ports") == []
+
+
+def test_host_probes_and_lifecycle() -> None:
+    # the liveness probe's and the preStop hook's hosts; a check from policy version v1.34
+    assert pss_rows(lint("pss-violations"), "pss-host-probes-and-lifecycle", "pss-violations") == [
+        ("warning", AGENT, "probe or lifecycle host", 'container "agent" uses probe or lifecycle hosts "127.0.0.1", "localhost"',
+         "templates/agent.yaml:56 host: 127.0.0.1"),
+    ]  # fmt: skip
+    assert found(lint_at("pss-violations", "v1.33"), "pss-host-probes-and-lifecycle") == []
+    assert found(lint_at("pss-violations", "v1.34"), "pss-host-probes-and-lifecycle") != []
+
+
+def test_proc_mount() -> None:
+    unmasked = 'container "agent" must not set securityContext.procMount to "Unmasked"'
+    at = "templates/agent.yaml:68 procMount: Unmasked"
+    restricted = lint("pss-violations")
+    assert pss_rows(restricted, "pss-proc-mount-restricted", "pss-violations") == [("warning", AGENT, "procMount", unmasked, at)]
+    assert found(restricted, "pss-proc-mount") == []  # replaced at Restricted from v1.35
+    baseline = lint("pss-violations", profile="pss-baseline")
+    assert pss_rows(baseline, "pss-proc-mount", "pss-violations") == [("error", AGENT, "procMount", unmasked, at)]
+    # before v1.35 the Baseline check runs at Restricted too
+    assert pss_rows(lint_at("pss-violations", "v1.34"), "pss-proc-mount", "pss-violations") == [
+        ("warning", AGENT, "procMount", unmasked, at)
+    ]
+    assert found(lint_at("pss-violations", "v1.34"), "pss-proc-mount-restricted") == []
+
+
+def test_run_as_user() -> None:
+    assert pss_rows(lint("pss-violations"), "pss-run-as-user", "pss-violations") == [
+        ("warning", AGENT, "runAsUser=0", 'container "chown" must not set runAsUser=0', "templates/agent.yaml:34 runAsUser: 0")
+    ]
+    assert found(lint_at("pss-violations", "v1.22"), "pss-run-as-user") == []  # a check from v1.23
+    assert found(lint("edge-cases"), "pss-run-as-user") == []  # runAsUser: 10001
+    assert found(lint("good"), "pss-run-as-user") == []  # runAsUser: 1000
+
+
+def test_user_namespace_relaxations() -> None:
+    # hostUsers: false (v1.35) lifts runAsNonRoot, runAsUser and Baseline's procMount, not procMount_restricted
+    report = lint("pss-violations", {"userNamespace": True})
+    assert {f.rule_id for f in report.findings} == {
+        "pss-sysctls", "pss-capabilities-restricted", "pss-host-ports", "pss-host-probes-and-lifecycle",
+        "pss-proc-mount-restricted", "pss-host-namespaces", "pss-windows-host-process",
+    }  # fmt: skip
+    assert found(lint("pss-violations", {"userNamespace": True}, profile="pss-baseline"), "pss-proc-mount") == []
+    assert found(lint_at("pss-violations", "v1.34", {"userNamespace": True}), "pss-run-as-user") != []
+
+
+def test_windows_host_process() -> None:
+    report = lint("pss-violations")
+    assert pss_rows(report, "pss-windows-host-process", "pss-violations") == [
+        ("warning", EXPORTER, "hostProcess", "pod must not set securityContext.windowsOptions.hostProcess=true",
+         "templates/windows-exporter.yaml:14 hostProcess: true"),
+    ]  # fmt: skip
+    # HostProcess pods need the host network; the Restricted checks Windows pods skip do not report
+    assert [(f.rule_id, f.detail) for f in report.findings if str(f.object) == EXPORTER] == [
+        ("pss-host-namespaces", "hostNetwork=true"),
+        ("pss-windows-host-process", "pod must not set securityContext.windowsOptions.hostProcess=true"),
+    ]
+    assert [str(f.object) for f in lint("pss-violations", {"windows": {"enabled": False}}).findings] == [AGENT] * 7
+
+
+def test_restricted_volumes() -> None:
+    # one finding for the pod, naming every restricted volume; the NVCF volume-types rule says the same per volume
+    report = lint("bad-volumes")
+    assert pss_rows(report, "pss-restricted-volumes", "bad-volumes") == [
+        ("warning", "Deployment mini-service-inference", "restricted volume types",
+         'volumes "host-models", "shared" use restricted volume types "hostPath", "nfs"',
+         "templates/deployment.yaml:48 hostPath:"),
+    ]  # fmt: skip
+    assert found(report, "pss-host-path-volumes") == []  # replaced at Restricted
+    # configMap, secret, emptyDir, projected (and PVC) are fine
+    for name in ("good", "edge-cases"):
+        assert found(lint(name), "pss-restricted-volumes") == []
+
+
+def test_host_path_volumes() -> None:
+    report = lint("bad-volumes", profile="pss-baseline")
+    assert pss_rows(report, "pss-host-path-volumes", "bad-volumes") == [
+        ("error", "Deployment mini-service-inference", "hostPath volumes", 'volume "host-models"',
+         "templates/deployment.yaml:48 hostPath:"),
+    ]  # fmt: skip
+    assert [f.rule_id for f in report.findings] == ["pss-host-path-volumes"]  # nfs is fine at Baseline
+
+
+@pytest.mark.parametrize("rule_id", REPLACED_AT_RESTRICTED)
+def test_restricted_replaces_baseline_checks(rule_id: str) -> None:
+    # the chart that fails the Baseline check passes it under the Restricted nvcf profiles
+    name, values, options = FAILING[rule_id]
+    assert options == {"profile": "pss-baseline"}
+    for profile in ("nvcf", "nvcf-strict", "nvcf-2025", "pss-restricted"):
+        assert found(lint(name, values, profile=profile), rule_id) == []
+
+
 # --- strict mode and the other profiles -------------------------------------------------------
 
 
-def test_strict_turns_should_rules_into_errors() -> None:
-    default, strict = lint("insecure"), lint("insecure", strict=True)
-    assert [(f.rule_id, f.detail) for f in default.findings] == [(f.rule_id, f.detail) for f in strict.findings]
-    for plain, hard in zip(default.findings, strict.findings):
+#: chart → (errors by default, errors with strict=True): strict adds one error per "should" finding.
+STRICT_ERRORS = {"insecure": (2, 2 + 12), "pss-violations": (0, 9), "bad-volumes": (4, 4 + 1)}
+
+
+@pytest.mark.parametrize("name", sorted(STRICT_ERRORS))
+def test_strict_turns_should_rules_into_errors(name: str) -> None:
+    default, strict = lint(name), lint(name, strict=True)
+    # the same findings; on a shared line an error sorts first, so compare them in (rule, detail) order
+    pairs = zip(
+        sorted(default.findings, key=lambda f: (f.rule_id, f.detail)),
+        sorted(strict.findings, key=lambda f: (f.rule_id, f.detail)),
+        strict=True,
+    )
+    for plain, hard in pairs:
+        assert (plain.rule_id, plain.detail, plain.location) == (hard.rule_id, hard.detail, hard.location)
         if plain.rule_id in SHOULD_RULES:
             assert (plain.severity, hard.severity) == (Severity.WARNING, Severity.ERROR), plain
         else:  # enforced rules and best practices keep their severity
             assert plain.severity == hard.severity, plain
-    assert {f.rule_id for f in default.findings} >= set(SHOULD_RULES)
-    assert default.summary()["errors"] == 2
-    assert strict.summary()["errors"] == 2 + 18
+    assert (default.summary()["errors"], strict.summary()["errors"]) == STRICT_ERRORS[name]
+
+
+def test_strict_charts_cover_every_should_rule() -> None:
+    # every should rule that can report under nvcf (Restricted, latest) does on one of these charts
+    seen = {f.rule_id for name in STRICT_ERRORS for f in lint(name).findings if f.rule_id in SHOULD_RULES}
+    assert seen == set(SHOULD_RULES) - set(REPLACED_AT_RESTRICTED)
 
 
 def test_strict_profile_equals_strict_flag() -> None:
-    flag = lint("insecure", strict=True)
-    profile = lint("insecure", profile="nvcf-strict")
-    assert [(f.rule_id, f.severity, f.detail) for f in profile.findings] == [
-        (f.rule_id, f.severity, f.detail) for f in flag.findings
-    ]
-    assert profile.strict
+    for name in ("insecure", "pss-violations"):
+        flag = lint(name, strict=True)
+        profile = lint(name, profile="nvcf-strict")
+        assert [(f.rule_id, f.severity, f.detail) for f in profile.findings] == [
+            (f.rule_id, f.severity, f.detail) for f in flag.findings
+        ]
+        assert profile.strict
 
 
 def test_strict_on_edge_case() -> None:
     report = lint("edge-cases", {"rootOverride": True}, strict=True)
-    assert [(f.rule_id, f.severity) for f in report.findings] == [("run-as-non-root", Severity.ERROR)]
+    assert [(f.rule_id, f.severity) for f in report.findings] == [("pss-run-as-non-root", Severity.ERROR)]
     assert report.failed()
 
 
-def test_profile_nvcf_2025_requires_pod_security() -> None:
-    report = lint("insecure", profile="nvcf-2025")
-    severities = {f.rule_id: f.severity for f in report.findings if f.rule_id in SHOULD_RULES}
+@pytest.mark.parametrize("name", sorted(STRICT_ERRORS))
+def test_profile_nvcf_2025_requires_pod_security(name: str) -> None:
+    report = lint(name, profile="nvcf-2025")
+    should = [(f.rule_id, f.detail) for f in report.findings if f.rule_id in SHOULD_RULES]
+    assert should == [(f.rule_id, f.detail) for f in lint(name).findings if f.rule_id in SHOULD_RULES]
     # "must conform to the Pod Security Standards": errors without strict; limits stay a should
+    for finding in report.findings:
+        if finding.rule_id == "resource-limits":
+            assert finding.severity == Severity.WARNING
+        elif finding.rule_id in SHOULD_RULES:
+            assert finding.severity == Severity.ERROR, finding
+
+
+def test_profile_nvcf_2025_pod_security_errors() -> None:
+    severities = {
+        f.rule_id: f.severity
+        for name in STRICT_ERRORS
+        for f in lint(name, profile="nvcf-2025").findings
+        if f.rule_id in SHOULD_RULES
+    }
     assert severities.pop("resource-limits") == Severity.WARNING
-    assert set(severities.values()) == {Severity.ERROR}
-    assert len(severities) == len(SHOULD_RULES) - 1
+    assert severities == dict.fromkeys(set(SHOULD_RULES) - set(REPLACED_AT_RESTRICTED) - {"resource-limits"}, Severity.ERROR)
 
 
 def test_profile_nvcf_2024_has_no_security_rules() -> None:

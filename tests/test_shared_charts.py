@@ -85,7 +85,9 @@ def test_nvidia_device_plugin_fails_on_daemonsets_cluster_rbac_and_host_paths():
     ) in found
     assert {rule for rule, *_ in found} == {"allowed-kinds", "volume-types"}
     strict = chartguard.lint_chart(chart, namespace="nvidia-device-plugin", strict=True)
-    assert ("privileged", "DaemonSet") in {(f.rule_id, f.object.kind) for f in strict.findings if f.severity == Severity.ERROR}
+    assert ("pss-privileged", "DaemonSet") in {
+        (f.rule_id, f.object.kind) for f in strict.findings if f.severity == Severity.ERROR
+    }
 
 
 def test_prometheus_node_exporter_fails_on_daemonset_and_host_paths():

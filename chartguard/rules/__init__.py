@@ -7,9 +7,7 @@ turn it on in a profile under ``policies/``, and run ``chartguard docs`` to refr
 from __future__ import annotations
 
 from . import (
-    added_capabilities,
     allowed_kinds,
-    apparmor_profile,
     automount_service_account_token,
     chart_hooks,
     chart_name,
@@ -17,23 +15,18 @@ from . import (
     chart_version,
     chart_version_semver,
     env_literal_secrets,
-    host_namespaces,
     image_tag,
     object_count,
     object_kind,
     object_name,
     object_size,
-    privilege_escalation,
-    privileged,
     reserved_env_vars,
     resource_limits,
-    run_as_non_root,
-    seccomp_profile,
-    selinux_options,
     service_type,
     volume_types,
 )
 from .base import Rule, RuleContext, Violation
+from .pss import RULES as PSS_RULES
 
 RULES: tuple[Rule, ...] = (
     # the release and the chart
@@ -51,20 +44,14 @@ RULES: tuple[Rule, ...] = (
     service_type.RULE,
     volume_types.RULE,
     reserved_env_vars.RULE,
-    # NVCF security "should" rules
+    # NVCF security "should" rules (the Pod Security Standards ones are the pss-* rules below)
     resource_limits.RULE,
     automount_service_account_token.RULE,
-    run_as_non_root.RULE,
-    host_namespaces.RULE,
-    privileged.RULE,
-    privilege_escalation.RULE,
-    added_capabilities.RULE,
-    seccomp_profile.RULE,
-    apparmor_profile.RULE,
-    selinux_options.RULE,
     # best practices
     image_tag.RULE,
     env_literal_secrets.RULE,
+    # Kubernetes Pod Security Standards, one rule per PSA check (rules/pss/)
+    *PSS_RULES,
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

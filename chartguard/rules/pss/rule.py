@@ -33,14 +33,18 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str) -> Rule:
             if denial is not None:
                 yield Violation(reason=denial.reason, detail=denial.detail, pointer=denial.pointer)
 
+    versions = ", ".join(f"v1.{versioned.minimum}" for versioned in check.versions)
+    replaces = sorted({o for versioned in check.versions for o in versioned.overrides})
+    facts = f"PSA check `{check.id}`, {check.level} level; implementations from {versions}"
+    facts += f"; at restricted it replaces {', '.join(f'`{r}`' for r in replaces)}." if replaces else "."
     return Rule(
         id=rule_id,
         title=title,
-        reason=f"Pod Security Standards {check.level}: {check.id}",
+        reason=f'violates PodSecurity "{check.level}" ({check.id}); findings show PSA\'s own reason',
         severity=Severity.ERROR,
         remediation=remediation,
         check=run,
-        doc=check.doc,
+        doc=f"{check.doc.rstrip()}\n\n{facts}\n",
         pods=True,
         reference=f"Kubernetes Pod Security Standards ({check.level}), PSA check {check.id}",
         category="pss",
