@@ -17,7 +17,8 @@ from functools import cache
 from typing import Any
 
 from .rules.pss import CHECKS, MODULES
-from .rules.pss.base import Check, Exemption, PodSecuritySettings, PodUnderTest, VersionedCheck, parse_minor, pods_of
+from .rules.pss.base import Check, Exemption, PodSecuritySettings, VersionedCheck, parse_minor
+from .workloads import Pod, pods_of
 
 __all__ = [
     "CHECKS",
@@ -106,7 +107,7 @@ def evaluate(obj: dict[str, Any], level: str, version: str, *, exemptions: tuple
 
 
 def evaluate_pod(
-    pod: PodUnderTest,
+    pod: Pod,
     checks: tuple[tuple[Check, VersionedCheck], ...],
     settings: PodSecuritySettings | None = None,
 ) -> list[Violation]:

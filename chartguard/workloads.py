@@ -1,17 +1,17 @@
 """One pod view over every pod-bearing kind, so pod rules never branch on the workload kind.
 
-``pod_specs(obj)`` finds the pod spec(s) inside a Pod, a workload's pod template, a CronJob's job
-template, a PodTemplate, or a known custom resource (LeaderWorkerSet), each with the JSON pointer
-of the spec. ``containers(pod)`` walks init, regular and ephemeral containers with their pointers.
+``pods_of(obj)`` gives the pod(s) of a Pod, a workload's pod template, a CronJob's job template,
+a PodTemplate, or a known custom resource (LeaderWorkerSet), as Pod Security Admission sees them:
+metadata, spec, and the containers (init, regular, ephemeral, in that order) with their
+securityContext and JSON pointers. NVCF rules and the Pod Security Standards checks share it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
-
-from .manifests import pointer
 
 #: kind → paths (from the object root) to its pod template(s). A pod template is a mapping with
 #: ``metadata`` and ``spec``; a Pod is its own "template" (path ``()``).
@@ -31,110 +31,125 @@ POD_TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
 }
 
-CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
+@dataclass(slots=True)
+class Container:
+    """A container of a pod: init, regular and ephemeral containers alike."""
 
-@dataclass(frozen=True)
-class PodView:
-    """A pod spec found inside an object; ``pointer`` is the JSON pointer of ``spec``."""
-
+    name: str
     spec: dict[str, Any]
-    metadata: dict[str, Any]
-    pointer: str
-
-    @property
-    def security_context(self) -> dict[str, Any]:
-        return as_mapping(self.spec.get("securityContext"))
-
-    @property
-    def annotations(self) -> dict[str, Any]:
-        return as_mapping(self.metadata.get("annotations"))
-
-    def annotation_pointer(self, key: str) -> str:
-        """JSON pointer of an annotation on the pod (template) metadata."""
-        return self.pointer[: -len("/spec")] + pointer("metadata", "annotations", key)
-
-
-@dataclass(frozen=True)
-class ContainerView:
-    """A container of a pod; ``list_name`` is ``containers``, ``initContainers`` or ``ephemeralContainers``."""
-
-    container: dict[str, Any]
-    list_name: str
-    pointer: str
-
-    @property
-    def name(self) -> str:
-        name = self.container.get("name")
-        return name if isinstance(name, str) else ""
+    security_context: dict[str, Any] | None  # None when unset or null (Go nil); {} is set
+    pointer: str  # JSON pointer of the container in the evaluated object
+    context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
+    list_name: str = "containers"  # initContainers, containers or ephemeralContainers
 
     @property
     def label(self) -> str:
         """How messages name the container: ``container "app"`` / ``initContainer "setup"``."""
         return f'{self.list_name[:-1]} "{self.name}"'
 
+
+@dataclass(slots=True)
+class Pod:
+    """A pod's metadata and spec, with its containers in PSA's order (init, regular, ephemeral)."""
+
+    metadata: dict[str, Any]
+    spec: dict[str, Any]
+    containers: tuple[Container, ...]
+    pointer: str = ""  # JSON pointer of the pod (template) in the evaluated object: "" or "/spec/template"
+    security_context: dict[str, Any] | None = None  # spec.securityContext; None when unset (Go nil)
+    context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
+
     @property
-    def security_context(self) -> dict[str, Any]:
-        return as_mapping(self.container.get("securityContext"))
+    def spec_pointer(self) -> str:
+        return f"{self.pointer}/spec"
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        annotations = self.metadata.get("annotations")
+        return annotations if isinstance(annotations, dict) else {}
+
+    @property
+    def is_windows(self) -> bool:
+        os_ = self.spec.get("os")
+        return isinstance(os_, dict) and os_.get("name") == "windows"
+
+    @property
+    def host_users_false(self) -> bool:
+        """``spec.hostUsers`` explicitly false: the pod runs in a user namespace (v1.35 relaxations)."""
+        return self.spec.get("hostUsers") is False
+
+
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def pod_under_test(metadata: Any, spec: Any, pointer: str = "") -> Pod:
+    """Wrap a pod's metadata and spec (either may be missing: an empty pod)."""
+    spec = spec if isinstance(spec, dict) else {}
+    containers = []
+    for list_name in CONTAINER_LISTS:
+        entries = spec.get(list_name)
+        if not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                name = entry.get("name")
+                context = entry.get("securityContext")
+                context = context if isinstance(context, dict) else None
+                containers.append(
+                    Container(
+                        name if isinstance(name, str) else "",
+                        entry,
+                        context,
+                        f"{pointer}/spec/{list_name}/{i}",
+                        context or {},
+                        list_name,
+                    )
+                )
+    pod_context = spec.get("securityContext")
+    pod_context = pod_context if isinstance(pod_context, dict) else None
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return Pod(metadata, spec, tuple(containers), pointer, pod_context, pod_context or {})
+
+
+#: Kinds whose pod template may be missing (PSA skips them then; custom resources are chartguard's).
+_OPTIONAL_TEMPLATE = frozenset({"ReplicationController", "LeaderWorkerSet"})
+
+
+def pods_of(obj: dict[str, Any]) -> Iterator[Pod]:
+    """The pods PSA evaluates for an object: a Pod itself, or a controller's pod template.
+
+    As in PSA, a missing template is evaluated as an empty pod, except for a ReplicationController
+    (whose template is optional) and the custom resources.
+    """
+    kind = obj.get("kind")
+    optional = kind in _OPTIONAL_TEMPLATE
+    for path in POD_TEMPLATE_PATHS.get(kind, ()):  # type: ignore[arg-type]
+        template: Any = obj
+        for part in path:
+            template = template.get(part) if isinstance(template, dict) else None
+        if not isinstance(template, dict):
+            if optional:
+                continue
+            template = {}
+        yield pod_under_test(template.get("metadata"), template.get("spec"), _pointer(path))
+
+
+@cache
+def _pointer(path: tuple[str, ...]) -> str:
+    return "".join(f"/{part}" for part in path)
 
 
 def is_pod_bearing(obj: dict[str, Any]) -> bool:
     return obj.get("kind") in POD_TEMPLATE_PATHS
 
 
-def pod_specs(obj: dict[str, Any]) -> list[PodView]:
-    """Every pod spec inside ``obj`` (empty for kinds that carry none)."""
-    views = []
-    for path in POD_TEMPLATE_PATHS.get(obj.get("kind"), ()):  # type: ignore[arg-type]
-        template: Any = obj
-        for part in path:
-            template = template.get(part) if isinstance(template, dict) else None
-        if isinstance(template, dict) and isinstance(template.get("spec"), dict):
-            views.append(PodView(template["spec"], as_mapping(template.get("metadata")), pointer(*path, "spec")))
-    return views
-
-
-def containers(pod: PodView, lists: tuple[str, ...] = CONTAINER_LISTS) -> Iterator[ContainerView]:
-    """The containers of ``pod`` in ``lists`` order, skipping entries that are not mappings."""
-    for list_name in lists:
-        entries = pod.spec.get(list_name)
-        if not isinstance(entries, list):
-            continue
-        for i, container in enumerate(entries):
-            if isinstance(container, dict):
-                yield ContainerView(container, list_name, f"{pod.pointer}/{list_name}/{i}")
-
-
-def env_vars(container: ContainerView) -> Iterator[tuple[str, dict[str, Any]]]:
+def env_vars(container: Container) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(pointer, variable)`` for each entry of a container's ``env`` that is a mapping."""
-    env = container.container.get("env")
+    env = container.spec.get("env")
     for i, variable in enumerate(env if isinstance(env, list) else []):
         if isinstance(variable, dict):
             yield f"{container.pointer}/env/{i}", variable
-
-
-def security_scopes(pod: PodView) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """``(label, pointer, securityContext)`` for the pod and then each of its containers, for
-    fields both levels may set independently (seccompProfile, appArmorProfile, seLinuxOptions)."""
-    yield "pod", pod.pointer, pod.security_context
-    for container in containers(pod):
-        yield container.label, container.pointer, container.security_context
-
-
-def effective_security_field(pod: PodView, container: ContainerView, field: str) -> tuple[Any, str]:
-    """The value of a securityContext field that a container inherits from its pod when unset
-    (runAsNonRoot, runAsUser, seccompProfile, appArmorProfile, seLinuxOptions, ...).
-
-    Returns ``(value, pointer)``; the pointer names where the value was set, or the container's
-    field when neither level sets it.
-    """
-    own = container.security_context.get(field)
-    if own is not None:
-        return own, f"{container.pointer}/securityContext/{field}"
-    inherited = pod.security_context.get(field)
-    if inherited is not None:
-        return inherited, f"{pod.pointer}/securityContext/{field}"
-    return None, f"{container.pointer}/securityContext/{field}"
 
 
 def as_mapping(value: Any) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from chartguard import pss
 from chartguard.manifests import Manifest
 from chartguard.rules.base import RuleContext
 from chartguard.rules.pss import RESTRICTED
-from chartguard.rules.pss.base import Exemption, PodSecuritySettings, pod_under_test
+from chartguard.rules.pss.base import Exemption, PodSecuritySettings
+from chartguard.workloads import pod_under_test
 
 # --------------------------------------------------------------------------------------------
 # building pods

@@ -10,16 +10,16 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import pod_specs
+from ..workloads import pods_of
 from .base import Rule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    for pod in pod_specs(manifest.obj):
+    for pod in pods_of(manifest.obj):
         if pod.spec.get("automountServiceAccountToken") is True:
             yield Violation(
                 detail="automountServiceAccountToken: true",
-                pointer=f"{pod.pointer}/automountServiceAccountToken",
+                pointer=f"{pod.spec_pointer}/automountServiceAccountToken",
             )
 
 

@@ -13,15 +13,15 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import containers, env_vars, pod_specs
+from ..workloads import env_vars, pods_of
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     pattern = re.compile("|".join(ctx.params["name_patterns"]), re.IGNORECASE)
     ignored = re.compile("|".join(ctx.params["ignore_patterns"]) or "(?!)", re.IGNORECASE)
-    for pod in pod_specs(manifest.obj):
-        for container in containers(pod):
+    for pod in pods_of(manifest.obj):
+        for container in pod.containers:
             for where, variable in env_vars(container):
                 name, value = variable.get("name"), variable.get("value")
                 if isinstance(name, str) and value not in (None, "") and pattern.search(name) and not ignored.search(name):

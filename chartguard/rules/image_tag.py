@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import containers, pod_specs
+from ..workloads import pods_of
 from .base import Rule, RuleContext, Violation
 
 
@@ -24,15 +24,15 @@ def image_tag(image: str) -> str | None:
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    for pod in pod_specs(manifest.obj):
-        for container in containers(pod):
-            image = container.container.get("image")
+    for pod in pods_of(manifest.obj):
+        for container in pod.containers:
+            image = container.spec.get("image")
             if not isinstance(image, str) or not image.strip():
                 yield Violation(
                     detail=f"{container.label}: no image",
                     reason="container has no image",
                     severity=Severity.ERROR,
-                    pointer=f"{container.pointer}/image" if "image" in container.container else container.pointer,
+                    pointer=f"{container.pointer}/image" if "image" in container.spec else container.pointer,
                 )
                 continue
             tag = image_tag(image.strip())

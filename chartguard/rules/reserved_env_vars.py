@@ -11,14 +11,14 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import containers, env_vars, pod_specs
+from ..workloads import env_vars, pods_of
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     prefixes = tuple(ctx.params["prefixes"])
-    for pod in pod_specs(manifest.obj):
-        for container in containers(pod):
+    for pod in pods_of(manifest.obj):
+        for container in pod.containers:
             for where, variable in env_vars(container):
                 name = variable.get("name")
                 if isinstance(name, str) and name.startswith(prefixes):

@@ -12,14 +12,16 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import as_mapping, containers, pod_specs
+from ..workloads import as_mapping, pods_of
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    for pod in pod_specs(manifest.obj):
-        for container in containers(pod, ("initContainers", "containers")):
-            resources = as_mapping(container.container.get("resources"))
+    for pod in pods_of(manifest.obj):
+        for container in pod.containers:
+            if container.list_name == "ephemeralContainers":
+                continue  # ephemeral containers cannot set resources
+            resources = as_mapping(container.spec.get("resources"))
             limits, requests = as_mapping(resources.get("limits")), as_mapping(resources.get("requests"))
             wanted = list(ctx.params["required"])
             wanted += [g for g in ctx.params["gpu_resources"] if g in requests and g not in wanted]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import pod_specs
+from ..workloads import pods_of
 from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
@@ -27,14 +27,14 @@ def volume_type(volume: dict[str, Any]) -> str:
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     allowed = set(ctx.params["allowed"])
     projected_sources = set(ctx.params["projected_sources"])
-    for pod in pod_specs(manifest.obj):
+    for pod in pods_of(manifest.obj):
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
             if not isinstance(volume, dict):
                 continue
             name = volume.get("name", "")
             kind = volume_type(volume)
-            where = f"{pod.pointer}/volumes/{i}"
+            where = f"{pod.spec_pointer}/volumes/{i}"
             if kind == "projected" and "projected" in allowed:
                 yield from _projected(volume, name, where, projected_sources)
             elif kind not in allowed:

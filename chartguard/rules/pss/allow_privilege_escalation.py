@@ -10,11 +10,11 @@ is exempt, since Windows has no such escalation and the API forbids the field th
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase
 from .rule import pss_rule
 
 
-def allow_privilege_escalation_1_8(pod: PodUnderTest) -> Denial | None:
+def allow_privilege_escalation_1_8(pod: Pod) -> Denial | None:
     bad = [c for c in pod.containers if c.context.get("allowPrivilegeEscalation") is not False]
     if not bad:
         return None
@@ -25,7 +25,7 @@ def allow_privilege_escalation_1_8(pod: PodUnderTest) -> Denial | None:
     )
 
 
-def allow_privilege_escalation_1_25(pod: PodUnderTest) -> Denial | None:
+def allow_privilege_escalation_1_25(pod: Pod) -> Denial | None:
     if pod.is_windows:
         return None
     return allow_privilege_escalation_1_8(pod)

@@ -15,7 +15,7 @@ from ...manifests import pointer as json_pointer
 from .base import (
     Check,
     Denial,
-    PodUnderTest,
+    Pod,
     VersionedCheck,
     any_context_sets,
     containers_phrase,
@@ -36,7 +36,7 @@ def allowed_annotation(value: str) -> bool:
     return value in ("", "runtime/default") or value.startswith("localhost/")
 
 
-def apparmor_profile_1_0(pod: PodUnderTest) -> Denial | None:
+def apparmor_profile_1_0(pod: Pod) -> Denial | None:
     if not any_context_sets(pod, "appArmorProfile") and not any(
         isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) for key in pod.annotations
     ):

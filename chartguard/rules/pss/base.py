@@ -5,63 +5,20 @@ list of versioned implementations, exactly as the Kubernetes reference registers
 version ``v1.N`` the implementation with the largest minimum version ``<= N`` runs; a restricted
 implementation may *override* baseline checks (they are skipped at restricted).
 
-An implementation takes a ``PodUnderTest`` and returns ``None`` (allowed) or a ``Denial`` carrying
+An implementation takes a ``Pod`` and returns ``None`` (allowed) or a ``Denial`` carrying
 PSA's forbidden reason and detail, and the JSON pointer of the first offending field.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Literal
 
-from ...workloads import POD_TEMPLATE_PATHS
+from ...workloads import Container, Pod
 
 Level = Literal["baseline", "restricted"]
-
-
-@dataclass(slots=True)
-class Container:
-    """A container as PSA sees it: init, regular and ephemeral containers alike."""
-
-    name: str
-    spec: dict[str, Any]
-    security_context: dict[str, Any] | None  # None when unset or null (Go nil); {} is set
-    pointer: str  # JSON pointer of the container in the evaluated object
-    context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
-
-
-@dataclass(slots=True)
-class PodUnderTest:
-    """A pod's metadata and spec, with its containers listed in PSA's order (init, regular, ephemeral)."""
-
-    metadata: dict[str, Any]
-    spec: dict[str, Any]
-    containers: tuple[Container, ...]
-    pointer: str = ""  # JSON pointer of the pod (template) in the evaluated object: "" or "/spec/template"
-    security_context: dict[str, Any] | None = None  # spec.securityContext; None when unset (Go nil)
-    context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
-
-    @property
-    def spec_pointer(self) -> str:
-        return f"{self.pointer}/spec"
-
-    @property
-    def annotations(self) -> dict[str, Any]:
-        annotations = self.metadata.get("annotations")
-        return annotations if isinstance(annotations, dict) else {}
-
-    @property
-    def is_windows(self) -> bool:
-        os_ = self.spec.get("os")
-        return isinstance(os_, dict) and os_.get("name") == "windows"
-
-    @property
-    def host_users_false(self) -> bool:
-        """``spec.hostUsers`` explicitly false: the pod runs in a user namespace (v1.35 relaxations)."""
-        return self.spec.get("hostUsers") is False
 
 
 @dataclass(frozen=True)
@@ -73,7 +30,7 @@ class Denial:
     pointer: str
 
 
-CheckFn = Callable[[PodUnderTest], Denial | None]
+CheckFn = Callable[[Pod], Denial | None]
 
 
 @dataclass(frozen=True)
@@ -173,7 +130,7 @@ def is_int(value: Any, number: int) -> bool:
     return type(value) is int and value == number
 
 
-def any_context_sets(pod: PodUnderTest, name: str) -> bool:
+def any_context_sets(pod: Pod, name: str) -> bool:
     """Whether the pod's or any container's securityContext sets ``name`` (a fast pre-check that
     lets the common, compliant pod skip a check's message building)."""
     if pod.context.get(name) is not None:
@@ -185,61 +142,6 @@ def any_context_sets(pod: PodUnderTest, name: str) -> bool:
 
 
 # --- building a pod under test ------------------------------------------------------------------
-
-_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-
-
-def pod_under_test(metadata: Any, spec: Any, pointer: str = "") -> PodUnderTest:
-    """Wrap a pod's metadata and spec (either may be missing: an empty pod)."""
-    spec = spec if isinstance(spec, dict) else {}
-    containers = []
-    for list_name in _CONTAINER_LISTS:
-        entries = spec.get(list_name)
-        if not isinstance(entries, list):
-            continue
-        for i, entry in enumerate(entries):
-            if isinstance(entry, dict):
-                name = entry.get("name")
-                context = entry.get("securityContext")
-                context = context if isinstance(context, dict) else None
-                containers.append(
-                    Container(
-                        name if isinstance(name, str) else "", entry, context, f"{pointer}/spec/{list_name}/{i}", context or {}
-                    )
-                )
-    pod_context = spec.get("securityContext")
-    pod_context = pod_context if isinstance(pod_context, dict) else None
-    metadata = metadata if isinstance(metadata, dict) else {}
-    return PodUnderTest(metadata, spec, tuple(containers), pointer, pod_context, pod_context or {})
-
-
-#: Kinds whose pod template may be missing (PSA skips them then; custom resources are chartguard's).
-_OPTIONAL_TEMPLATE = frozenset({"ReplicationController", "LeaderWorkerSet"})
-
-
-def pods_of(obj: dict[str, Any]) -> Iterator[PodUnderTest]:
-    """The pods PSA evaluates for an object: a Pod itself, or a controller's pod template.
-
-    As in PSA, a missing template is evaluated as an empty pod, except for a ReplicationController
-    (whose template is optional) and the custom resources.
-    """
-    kind = obj.get("kind")
-    optional = kind in _OPTIONAL_TEMPLATE
-    for path in POD_TEMPLATE_PATHS.get(kind, ()):  # type: ignore[arg-type]
-        template: Any = obj
-        for part in path:
-            template = template.get(part) if isinstance(template, dict) else None
-        if not isinstance(template, dict):
-            if optional:
-                continue
-            template = {}
-        yield pod_under_test(template.get("metadata"), template.get("spec"), _pointer(path))
-
-
-@cache
-def _pointer(path: tuple[str, ...]) -> str:
-    return "".join(f"/{part}" for part in path)
-
 
 _VERSION = re.compile(r"^v1\.(0|[1-9][0-9]*)$")
 
@@ -282,7 +184,7 @@ class PodSecuritySettings:
     version: str = "latest"
     exemptions: tuple[Exemption, ...] = ()
 
-    def exempt(self, check_id: str, pod: PodUnderTest) -> PodUnderTest | None:
+    def exempt(self, check_id: str, pod: Pod) -> Pod | None:
         """The pod as ``check_id`` should see it: None when the check is off, else without the
         containers an exemption names."""
         exemptions = [e for e in self.exemptions if e.check == check_id]
@@ -293,4 +195,4 @@ class PodSecuritySettings:
         kept = tuple(c for c in pod.containers if not any(e.matches(c) for e in exemptions))
         if len(kept) == len(pod.containers):
             return pod
-        return PodUnderTest(pod.metadata, pod.spec, kept, pod.pointer, pod.security_context, pod.context)
+        return Pod(pod.metadata, pod.spec, kept, pod.pointer, pod.security_context, pod.context)

@@ -9,7 +9,7 @@ At the restricted level (from v1.22) ``capabilities_restricted`` replaces this c
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, go_string, join_quote, sorted_set
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, go_string, join_quote, sorted_set
 from .rule import pss_rule
 
 ALLOWED = frozenset(
@@ -31,7 +31,7 @@ ALLOWED = frozenset(
 )
 
 
-def capabilities_baseline_1_0(pod: PodUnderTest) -> Denial | None:
+def capabilities_baseline_1_0(pod: Pod) -> Denial | None:
     names: list[str] = []
     forbidden: list[str] = []
     pointer = ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Check, Container, Denial, PodUnderTest, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
+from .base import Check, Container, Denial, Pod, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
 from .rule import pss_rule
 
 ALL = "ALL"
@@ -39,7 +39,7 @@ def _restricted(container: Container) -> bool:
     return not add or (isinstance(add, list) and all(c == NET_BIND_SERVICE for c in add))
 
 
-def capabilities_restricted_1_22(pod: PodUnderTest) -> Denial | None:
+def capabilities_restricted_1_22(pod: Pod) -> Denial | None:
     for container in pod.containers:
         if not _restricted(container):
             break
@@ -79,7 +79,7 @@ def capabilities_restricted_1_22(pod: PodUnderTest) -> Denial | None:
     return Denial(reason="unrestricted capabilities", detail="; ".join(details), pointer=pointer)
 
 
-def capabilities_restricted_1_25(pod: PodUnderTest) -> Denial | None:
+def capabilities_restricted_1_25(pod: Pod) -> Denial | None:
     if pod.is_windows:
         return None
     return capabilities_restricted_1_22(pod)

@@ -6,13 +6,13 @@ interface. ``spec.hostNetwork``, ``spec.hostPID`` and ``spec.hostIPC`` must be u
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck
+from .base import Check, Denial, Pod, VersionedCheck
 from .rule import pss_rule
 
 FIELDS = ("hostNetwork", "hostPID", "hostIPC")
 
 
-def host_namespaces_1_0(pod: PodUnderTest) -> Denial | None:
+def host_namespaces_1_0(pod: Pod) -> Denial | None:
     set_fields = [field for field in FIELDS if pod.spec.get(field) is True]
     if not set_fields:
         return None

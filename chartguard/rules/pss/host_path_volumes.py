@@ -7,11 +7,11 @@ level ``restrictedVolumes`` replaces this check.
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, go_string, join_quote, pluralize
+from .base import Check, Denial, Pod, VersionedCheck, go_string, join_quote, pluralize
 from .rule import pss_rule
 
 
-def host_path_volumes_1_0(pod: PodUnderTest) -> Denial | None:
+def host_path_volumes_1_0(pod: Pod) -> Denial | None:
     volumes = pod.spec.get("volumes")
     if not isinstance(volumes, list):
         return None

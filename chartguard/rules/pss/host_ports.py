@@ -6,7 +6,7 @@ Every ``ports[*].hostPort`` of every container (init, regular and ephemeral) mus
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, pluralize, sorted_set
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, pluralize, sorted_set
 from .rule import pss_rule
 
 
@@ -16,7 +16,7 @@ def _host_port(port: object) -> int | None:
     return value if type(value) is int and value != 0 else None
 
 
-def _any_host_port(pod: PodUnderTest) -> bool:
+def _any_host_port(pod: Pod) -> bool:
     """Whether any container port sets a truthy hostPort (a fast pre-check)."""
     for container in pod.containers:
         ports = container.spec.get("ports")
@@ -27,7 +27,7 @@ def _any_host_port(pod: PodUnderTest) -> bool:
     return False
 
 
-def host_ports_1_0(pod: PodUnderTest) -> Denial | None:
+def host_ports_1_0(pod: Pod) -> Denial | None:
     if not _any_host_port(pod):
         return None
     names: list[str] = []

@@ -18,7 +18,7 @@ from .base import (
     Check,
     Container,
     Denial,
-    PodUnderTest,
+    Pod,
     VersionedCheck,
     containers_phrase,
     go_string,
@@ -67,7 +67,7 @@ def _sets_host(handler: dict[str, Any]) -> bool:
     )
 
 
-def _any_host(pod: PodUnderTest) -> bool:
+def _any_host(pod: Pod) -> bool:
     """Whether any container's probe or lifecycle handler sets a host (a fast pre-check)."""
     for container in pod.containers:
         spec = container.spec
@@ -85,7 +85,7 @@ def _any_host(pod: PodUnderTest) -> bool:
     return False
 
 
-def host_probes_and_lifecycle_1_34(pod: PodUnderTest) -> Denial | None:
+def host_probes_and_lifecycle_1_34(pod: Pod) -> Denial | None:
     if not _any_host(pod):
         return None
     names: set[str] = set()

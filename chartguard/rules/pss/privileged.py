@@ -6,11 +6,11 @@ container's (init, regular and ephemeral) ``securityContext.privileged`` must be
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, is_true
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, is_true
 from .rule import pss_rule
 
 
-def privileged_1_0(pod: PodUnderTest) -> Denial | None:
+def privileged_1_0(pod: Pod) -> Denial | None:
     bad = [container for container in pod.containers if is_true(container.context.get("privileged"))]
     if not bad:
         return None

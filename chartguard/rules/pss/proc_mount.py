@@ -9,11 +9,11 @@ set any procMount; unset or ``true`` gets no relaxation. At the restricted level
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, go_string, join_quote, sorted_set
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, go_string, join_quote, sorted_set
 from .rule import pss_rule
 
 
-def proc_mount_1_0(pod: PodUnderTest) -> Denial | None:
+def proc_mount_1_0(pod: Pod) -> Denial | None:
     bad = [
         (container, go_string(value))
         for container in pod.containers
@@ -31,7 +31,7 @@ def proc_mount_1_0(pod: PodUnderTest) -> Denial | None:
     )
 
 
-def proc_mount_1_35(pod: PodUnderTest) -> Denial | None:
+def proc_mount_1_35(pod: Pod) -> Denial | None:
     return None if pod.host_users_false else proc_mount_1_0(pod)
 
 

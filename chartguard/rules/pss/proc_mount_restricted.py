@@ -11,13 +11,13 @@ the strict rule whatever ``hostUsers`` says. Before v1.35 the Baseline check (al
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, join_quote, sorted_set
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, sorted_set
 from .rule import pss_rule
 
 DEFAULT = "Default"
 
 
-def proc_mount_restricted_1_35(pod: PodUnderTest) -> Denial | None:
+def proc_mount_restricted_1_35(pod: Pod) -> Denial | None:
     bad = [
         (container, value)
         for container in pod.containers

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, join_quote, pluralize, sorted_set
+from .base import Check, Denial, Pod, VersionedCheck, join_quote, pluralize, sorted_set
 from .rule import pss_rule
 
 ALLOWED_SOURCES = (
@@ -70,7 +70,7 @@ def _allowed(volume: Any) -> bool:
     return not restricted
 
 
-def restricted_volumes_1_0(pod: PodUnderTest) -> Denial | None:
+def restricted_volumes_1_0(pod: Pod) -> Denial | None:
     volumes = pod.spec.get("volumes")
     if not isinstance(volumes, list) or all(_allowed(volume) for volume in volumes):
         return None

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
+from ...workloads import pods_of
 from ..base import Rule, RuleContext, Violation
-from .base import Check, PodSecuritySettings, pods_of
+from .base import Check, PodSecuritySettings
 
 DEFAULT_SETTINGS = PodSecuritySettings()
 

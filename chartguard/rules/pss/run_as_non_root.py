@@ -11,13 +11,13 @@ is allowed whatever it sets, since root in the container is not root on the node
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase
 from .rule import pss_rule
 
 FIELD = "runAsNonRoot"
 
 
-def run_as_non_root_1_0(pod: PodUnderTest) -> Denial | None:
+def run_as_non_root_1_0(pod: Pod) -> Denial | None:
     pod_value = pod.context.get(FIELD)
     pod_pointer = f"{pod.spec_pointer}/securityContext/{FIELD}"
     explicit = [c for c in pod.containers if c.context.get(FIELD) is False]
@@ -41,7 +41,7 @@ def run_as_non_root_1_0(pod: PodUnderTest) -> Denial | None:
     return None
 
 
-def run_as_non_root_1_35(pod: PodUnderTest) -> Denial | None:
+def run_as_non_root_1_35(pod: Pod) -> Denial | None:
     if pod.host_users_false:
         return None
     return run_as_non_root_1_0(pod)

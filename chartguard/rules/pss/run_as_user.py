@@ -10,13 +10,13 @@ explicitly) is allowed whatever it sets, since root in the container is not root
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, is_int
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, is_int
 from .rule import pss_rule
 
 FIELD = "runAsUser"
 
 
-def run_as_user_1_23(pod: PodUnderTest) -> Denial | None:
+def run_as_user_1_23(pod: Pod) -> Denial | None:
     pod_root = is_int(pod.context.get(FIELD), 0)
     bad = [c for c in pod.containers if is_int(c.context.get(FIELD), 0)]
     setters = (["pod"] if pod_root else []) + ([containers_phrase([c.name for c in bad])] if bad else [])
@@ -26,7 +26,7 @@ def run_as_user_1_23(pod: PodUnderTest) -> Denial | None:
     return Denial(reason="runAsUser=0", detail=f"{' and '.join(setters)} must not set runAsUser=0", pointer=pointer)
 
 
-def run_as_user_1_35(pod: PodUnderTest) -> Denial | None:
+def run_as_user_1_35(pod: Pod) -> Denial | None:
     if pod.host_users_false:
         return None
     return run_as_user_1_23(pod)

@@ -17,7 +17,7 @@ from ...manifests import pointer as json_pointer
 from .base import (
     Check,
     Denial,
-    PodUnderTest,
+    Pod,
     VersionedCheck,
     containers_phrase,
     go_quote,
@@ -38,7 +38,7 @@ def allowed_annotation(value: str) -> bool:
     return value in ("runtime/default", "docker/default") or value.startswith("localhost/")
 
 
-def seccomp_profile_baseline_1_0(pod: PodUnderTest) -> Denial | None:
+def seccomp_profile_baseline_1_0(pod: Pod) -> Denial | None:
     annotations = pod.annotations
     keys = [POD_ANNOTATION] + [CONTAINER_ANNOTATION_PREFIX + c.name for c in pod.containers]
     forbidden = sorted(
@@ -57,7 +57,7 @@ def seccomp_profile_baseline_1_0(pod: PodUnderTest) -> Denial | None:
     )
 
 
-def seccomp_profile_baseline_1_19(pod: PodUnderTest) -> Denial | None:
+def seccomp_profile_baseline_1_19(pod: Pod) -> Denial | None:
     setters: list[str] = []
     bad_types: list[str] = []
     pointers: list[str] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
 from .rule import pss_rule
 
 VALID = ("RuntimeDefault", "Localhost")
@@ -30,7 +30,7 @@ def _profile_type(profile: Any) -> str | None:
     return "" if value is None else str(value)
 
 
-def seccomp_profile_restricted_1_19(pod: PodUnderTest) -> Denial | None:
+def seccomp_profile_restricted_1_19(pod: Pod) -> Denial | None:
     bad_values: list[str] = []
     pod_type = _profile_type(pod.context.get("seccompProfile"))
     pod_valid = pod_type in VALID
@@ -69,7 +69,7 @@ def seccomp_profile_restricted_1_19(pod: PodUnderTest) -> Denial | None:
     return None
 
 
-def seccomp_profile_restricted_1_25(pod: PodUnderTest) -> Denial | None:
+def seccomp_profile_restricted_1_25(pod: Pod) -> Denial | None:
     if pod.is_windows:
         return None
     return seccomp_profile_restricted_1_19(pod)

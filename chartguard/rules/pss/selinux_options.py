@@ -13,7 +13,7 @@ from typing import Any
 from .base import (
     Check,
     Denial,
-    PodUnderTest,
+    Pod,
     VersionedCheck,
     any_context_sets,
     containers_phrase,
@@ -38,7 +38,7 @@ def _forbidden_fields(options: dict[str, Any], allowed_types: frozenset[str]) ->
     return bad
 
 
-def _selinux_options(pod: PodUnderTest, allowed_types: frozenset[str]) -> Denial | None:
+def _selinux_options(pod: Pod, allowed_types: frozenset[str]) -> Denial | None:
     if not any_context_sets(pod, "seLinuxOptions"):
         return None
     # (container name or None for the pod, JSON pointer, seLinuxOptions), in PSA's order
@@ -83,11 +83,11 @@ def _selinux_options(pod: PodUnderTest, allowed_types: frozenset[str]) -> Denial
     )
 
 
-def selinux_options_1_0(pod: PodUnderTest) -> Denial | None:
+def selinux_options_1_0(pod: Pod) -> Denial | None:
     return _selinux_options(pod, ALLOWED_TYPES_1_0)
 
 
-def selinux_options_1_31(pod: PodUnderTest) -> Denial | None:
+def selinux_options_1_31(pod: Pod) -> Denial | None:
     return _selinux_options(pod, ALLOWED_TYPES_1_31)
 
 

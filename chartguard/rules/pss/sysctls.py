@@ -16,7 +16,7 @@ Names are matched exactly (``net/ipv4/...`` spellings are not recognised).
 
 from __future__ import annotations
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, go_string, mapping
+from .base import Check, Denial, Pod, VersionedCheck, go_string, mapping
 from .rule import pss_rule
 
 ALLOWED_1_0 = frozenset(
@@ -39,7 +39,7 @@ ALLOWED_1_32 = ALLOWED_1_29 | {"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"}
 ALLOWED_1_37 = ALLOWED_1_32 | {"net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"}
 
 
-def _sysctls(pod: PodUnderTest, allowed: frozenset[str]) -> Denial | None:
+def _sysctls(pod: Pod, allowed: frozenset[str]) -> Denial | None:
     sysctls = pod.context.get("sysctls")
     if not isinstance(sysctls, list):
         return None
@@ -55,23 +55,23 @@ def _sysctls(pod: PodUnderTest, allowed: frozenset[str]) -> Denial | None:
     )
 
 
-def sysctls_1_0(pod: PodUnderTest) -> Denial | None:
+def sysctls_1_0(pod: Pod) -> Denial | None:
     return _sysctls(pod, ALLOWED_1_0)
 
 
-def sysctls_1_27(pod: PodUnderTest) -> Denial | None:
+def sysctls_1_27(pod: Pod) -> Denial | None:
     return _sysctls(pod, ALLOWED_1_27)
 
 
-def sysctls_1_29(pod: PodUnderTest) -> Denial | None:
+def sysctls_1_29(pod: Pod) -> Denial | None:
     return _sysctls(pod, ALLOWED_1_29)
 
 
-def sysctls_1_32(pod: PodUnderTest) -> Denial | None:
+def sysctls_1_32(pod: Pod) -> Denial | None:
     return _sysctls(pod, ALLOWED_1_32)
 
 
-def sysctls_1_37(pod: PodUnderTest) -> Denial | None:
+def sysctls_1_37(pod: Pod) -> Denial | None:
     return _sysctls(pod, ALLOWED_1_37)
 
 

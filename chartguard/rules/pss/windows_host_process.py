@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Check, Denial, PodUnderTest, VersionedCheck, any_context_sets, containers_phrase, is_true, mapping
+from .base import Check, Denial, Pod, VersionedCheck, any_context_sets, containers_phrase, is_true, mapping
 from .rule import pss_rule
 
 
@@ -18,7 +18,7 @@ def _host_process(context: dict[str, Any] | None) -> bool:
     return options is not None and is_true(options.get("hostProcess"))
 
 
-def windows_host_process_1_0(pod: PodUnderTest) -> Denial | None:
+def windows_host_process_1_0(pod: Pod) -> Denial | None:
     if not any_context_sets(pod, "windowsOptions"):
         return None
     setters: list[str] = []
