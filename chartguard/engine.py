@@ -16,7 +16,7 @@ from .manifests import Manifest
 from .profile import Profile
 from .rules.base import RuleContext, Violation
 from .sourcemap import template_line
-from .workloads import is_pod_bearing
+from .workloads import Pod, is_pod_bearing
 
 
 def run_rules(
@@ -33,6 +33,7 @@ def run_rules(
     locate = _locator(chart, input_path)
     findings: list[Finding] = []
     pod_bearing = [is_pod_bearing(m.obj) for m in manifests]
+    pod_cache: dict[int, list[Pod]] = {}
     for config in profile.rules:
         rule = config.rule
         context = RuleContext(
@@ -42,6 +43,7 @@ def run_rules(
             backend=profile.backend,
             params=config.params,
             pod_security=profile.pod_security,
+            pod_cache=pod_cache,
         )
         results: list[tuple[Violation, Manifest | None]]
         if rule.scope == "release":

@@ -10,12 +10,11 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import pods_of
 from .base import Rule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    for pod in pods_of(manifest.obj):
+    for pod in ctx.pods(manifest):
         if pod.spec.get("automountServiceAccountToken") is True:
             yield Violation(
                 detail="automountServiceAccountToken: true",

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..findings import Location, Severity
+from ..workloads import pods_of
 
 if TYPE_CHECKING:
     from ..chart import ChartSource
     from ..manifests import Manifest
+    from ..workloads import Pod
     from .pss.base import PodSecuritySettings
 
 
@@ -45,6 +47,14 @@ class RuleContext:
     backend: str | None
     params: dict[str, Any] = field(default_factory=dict)
     pod_security: PodSecuritySettings | None = None
+    pod_cache: dict[int, list[Pod]] = field(default_factory=dict)  # shared by every rule of one run
+
+    def pods(self, manifest: Manifest) -> list[Pod]:
+        """The pods of ``manifest`` (``workloads.pods_of``), built once per run and shared by the rules."""
+        pods = self.pod_cache.get(id(manifest))
+        if pods is None:
+            pods = self.pod_cache[id(manifest)] = list(pods_of(manifest.obj))
+        return pods
 
 
 ObjectCheck = Callable[["Manifest", RuleContext], Iterable[Violation]]

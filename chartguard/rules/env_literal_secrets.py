@@ -13,14 +13,14 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import env_vars, pods_of
+from ..workloads import env_vars
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     pattern = re.compile("|".join(ctx.params["name_patterns"]), re.IGNORECASE)
     ignored = re.compile("|".join(ctx.params["ignore_patterns"]) or "(?!)", re.IGNORECASE)
-    for pod in pods_of(manifest.obj):
+    for pod in ctx.pods(manifest):
         for container in pod.containers:
             for where, variable in env_vars(container):
                 name, value = variable.get("name"), variable.get("value")

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import pods_of
 from .base import Rule, RuleContext, Violation
 
 
@@ -24,7 +23,7 @@ def image_tag(image: str) -> str | None:
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    for pod in pods_of(manifest.obj):
+    for pod in ctx.pods(manifest):
         for container in pod.containers:
             image = container.spec.get("image")
             if not isinstance(image, str) or not image.strip():

@@ -11,13 +11,13 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import env_vars, pods_of
+from ..workloads import env_vars
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     prefixes = tuple(ctx.params["prefixes"])
-    for pod in pods_of(manifest.obj):
+    for pod in ctx.pods(manifest):
         for container in pod.containers:
             for where, variable in env_vars(container):
                 name = variable.get("name")

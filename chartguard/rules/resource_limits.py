@@ -12,12 +12,12 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import as_mapping, pods_of
+from ..workloads import as_mapping
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    for pod in pods_of(manifest.obj):
+    for pod in ctx.pods(manifest):
         for container in pod.containers:
             if container.list_name == "ephemeralContainers":
                 continue  # ephemeral containers cannot set resources

@@ -14,7 +14,6 @@ from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import pods_of
 from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
@@ -27,7 +26,7 @@ def volume_type(volume: dict[str, Any]) -> str:
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     allowed = set(ctx.params["allowed"])
     projected_sources = set(ctx.params["projected_sources"])
-    for pod in pods_of(manifest.obj):
+    for pod in ctx.pods(manifest):
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
             if not isinstance(volume, dict):

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ...workloads import pods_of
 from ..base import Rule, RuleContext, Violation
 from .base import Check, PodSecuritySettings
 
@@ -28,7 +27,7 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str) -> Rule:
         versioned = implementation(check.id, settings.level, settings.version)
         if versioned is None:
             return
-        for pod in pods_of(manifest.obj):
+        for pod in ctx.pods(manifest):
             seen = settings.exempt(check.id, pod)
             denial = versioned.check(seen) if seen is not None else None
             if denial is not None:

@@ -17,7 +17,24 @@ from .rule import pss_rule
 FIELD = "runAsNonRoot"
 
 
+def _compliant(pod: Pod) -> bool:
+    """The pod sets true and no container sets false, or every container sets true (fast path)."""
+    if pod.context.get(FIELD) is True:
+        for container in pod.containers:  # noqa: SIM110 - a plain loop is faster than all() here
+            if container.context.get(FIELD) is False:
+                return False
+        return True
+    if pod.context.get(FIELD) is False:
+        return False
+    for container in pod.containers:  # noqa: SIM110 - a plain loop is faster than all() on this hot path
+        if container.context.get(FIELD) is not True:
+            return False
+    return True
+
+
 def run_as_non_root_1_0(pod: Pod) -> Denial | None:
+    if _compliant(pod):
+        return None
     pod_value = pod.context.get(FIELD)
     pod_pointer = f"{pod.spec_pointer}/securityContext/{FIELD}"
     explicit = [c for c in pod.containers if c.context.get(FIELD) is False]

@@ -17,6 +17,8 @@ FIELD = "runAsUser"
 
 
 def run_as_user_1_23(pod: Pod) -> Denial | None:
+    if pod.context.get(FIELD) is None and all(c.context.get(FIELD) is None for c in pod.containers):
+        return None  # nothing sets runAsUser (the common case)
     pod_root = is_int(pod.context.get(FIELD), 0)
     bad = [c for c in pod.containers if is_int(c.context.get(FIELD), 0)]
     setters = (["pod"] if pod_root else []) + ([containers_phrase([c.name for c in bad])] if bad else [])
