@@ -7,22 +7,23 @@ the archive decompresses beyond Helm's total limit (archive bombs). Nothing is w
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import posixpath
 import re
-import tarfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import InputError, RenderError
 from .findings import Location
 from .manifests import safe_load
+
+if TYPE_CHECKING:  # archives are rare on the CLI path: tarfile and gzip load only for them
+    import gzip
+    import tarfile
 
 #: Helm's loader limits (pkg/chart/loader: MaxDecompressedChartSize / MaxDecompressedFileSize).
 MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
@@ -123,6 +124,10 @@ def read_archive(data: bytes, display: str) -> tuple[dict[str, bytes], str]:
 
     Returns the files and the archive's single top-level folder.
     """
+    import gzip
+    import tarfile
+    import zlib
+
     stream = _LimitedReader(gzip.GzipFile(fileobj=io.BytesIO(data)), MAX_ARCHIVE_BYTES + 1024 * 1024, display)
     files: dict[str, bytes] = {}
     total = 0

@@ -15,7 +15,6 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -291,5 +290,8 @@ def _is_path(spec: str) -> bool:
     return spec.endswith((".yaml", ".yml")) or "/" in spec or "\\" in spec
 
 
-def _policies() -> Any:
-    return resources.files("chartguard.policies")
+def _policies() -> Path:
+    """The packaged policies folder (shipped inside the wheel as chartguard.policies)."""
+    from . import policies
+
+    return Path(policies.__file__).parent

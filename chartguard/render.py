@@ -13,9 +13,6 @@ import json
 import os
 import posixpath
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -131,6 +128,10 @@ class HelmBinary:
     def render(
         self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
     ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        import shutil
+        import subprocess
+        import tempfile
+
         binary = shutil.which(self.executable)
         if binary is None:
             raise UsageError(
