@@ -18,6 +18,7 @@ from .chart import ChartSource, load_chart
 from .engine import run_rules
 from .errors import UsageError
 from .findings import Report
+from .function import FunctionSpec
 from .manifests import Manifest, parse_stream
 from .profile import DEFAULT_PROFILE, Profile, load_profile
 from .render import RENDERERS, Rendered, RenderOptions, render_release
@@ -54,6 +55,7 @@ def lint_chart(
     profile: str | Profile = DEFAULT_PROFILE,
     backend: str | None = None,
     strict: bool = False,
+    function: FunctionSpec | None = None,
     **render: Unpack[RenderKeywords],
 ) -> Report:
     """Render the chart at ``path`` (directory or ``.tgz``) with Helm and check it against
@@ -61,7 +63,7 @@ def lint_chart(
     resolved = _profile(profile, backend, strict)
     chart = load_chart(path)
     rendered = render_chart(chart, values, profile=resolved, **render)
-    report = run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display)
+    report = run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display, function=function)
     if report.chart is not None:
         report.chart["notes"] = rendered.notes  # rendered, never installed: reported, not linted
     return report
@@ -74,6 +76,7 @@ def lint_manifests(
     backend: str | None = None,
     strict: bool = False,
     source: str = "<input>",
+    function: FunctionSpec | None = None,
 ) -> Report:
     """Check already-rendered manifests: YAML text (``helm template`` output) or objects in order.
 
@@ -86,7 +89,7 @@ def lint_manifests(
         parsed = _from_objects(manifests)
     regular = [m for m in parsed if m.hook is None]
     hooks = [m for m in parsed if m.hook is not None]
-    return run_rules(regular, resolved, hooks=hooks, target=source, input_path=source)
+    return run_rules(regular, resolved, hooks=hooks, target=source, input_path=source, function=function)
 
 
 def render_chart(

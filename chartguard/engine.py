@@ -12,6 +12,7 @@ from typing import Any
 
 from .chart import ChartSource
 from .findings import Finding, Location, ObjectRef, Report
+from .function import FunctionSpec
 from .manifests import Manifest
 from .profile import Profile
 from .rules.base import RuleContext, Violation
@@ -27,6 +28,7 @@ def run_rules(
     chart: ChartSource | None = None,
     target: str = "",
     input_path: str = "",
+    function: FunctionSpec | None = None,
 ) -> Report:
     """Check ``manifests`` (and ``hooks``, ``chart``) against ``profile``."""
     hooks = hooks or []
@@ -44,6 +46,7 @@ def run_rules(
             params=config.params,
             pod_security=profile.pod_security,
             pod_cache=pod_cache,
+            function=function,
         )
         results: list[tuple[Violation, Manifest | None]]
         if rule.scope == "release":

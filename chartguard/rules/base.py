@@ -17,6 +17,7 @@ from ..workloads import pods_of
 if TYPE_CHECKING:
     from ..chart import ChartSource
     from ..manifests import Manifest
+    from ..function import FunctionSpec
     from ..workloads import Pod
     from .pss.base import PodSecuritySettings
 
@@ -47,6 +48,7 @@ class RuleContext:
     backend: str | None
     params: dict[str, Any] = field(default_factory=dict)
     pod_security: PodSecuritySettings | None = None
+    function: FunctionSpec | None = None  # the NVCF function definition, when given
     pod_cache: dict[int, list[Pod]] = field(default_factory=dict)  # shared by every rule of one run
 
     def pods(self, manifest: Manifest) -> list[Pod]:
