@@ -16,8 +16,8 @@ from ..workloads import pods_of
 
 if TYPE_CHECKING:
     from ..chart import ChartSource
-    from ..manifests import Manifest
     from ..function import FunctionSpec
+    from ..manifests import Manifest
     from ..workloads import Pod
     from .pss.base import PodSecuritySettings
 
