@@ -1,0 +1,1 @@
+"""chartguard serve: the HTTP front doors (helm-reval API; later the admission webhook)."""
