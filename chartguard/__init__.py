@@ -5,6 +5,7 @@ Public API::
     lint_chart(path, values=..., profile=..., backend=...) -> Report
     lint_manifests(text_or_objects, profile=..., backend=...) -> Report
     render_chart(path, values=...) -> Rendered
+    load_function(function_path, deployment_path, ...) -> FunctionSpec   (lint_*(..., function=...))
 
 Names are imported lazily so that ``import chartguard`` stays cheap on the CLI path.
 """
@@ -18,7 +19,9 @@ __version__ = "0.1.0"
 __all__ = [
     "ChartguardError",
     "ConfigError",
+    "DeploymentSpec",
     "Finding",
+    "FunctionSpec",
     "InputError",
     "Location",
     "ObjectRef",
@@ -31,6 +34,7 @@ __all__ = [
     "__version__",
     "lint_chart",
     "lint_manifests",
+    "load_function",
     "load_profile",
     "render_chart",
 ]
@@ -52,12 +56,16 @@ _LAZY = {
     "Profile": "profile",
     "load_profile": "profile",
     "Rendered": "render",
+    "FunctionSpec": "function",
+    "DeploymentSpec": "function",
+    "load_function": "function",
 }
 
 if TYPE_CHECKING:
     from .api import lint_chart, lint_manifests, render_chart
     from .errors import ChartguardError, ConfigError, InputError, RenderError, UsageError
     from .findings import Finding, Location, ObjectRef, Report, Severity
+    from .function import DeploymentSpec, FunctionSpec, load_function
     from .profile import Profile, load_profile
     from .render import Rendered
 

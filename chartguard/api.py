@@ -22,7 +22,7 @@ from .function import FunctionSpec
 from .manifests import Manifest, parse_stream
 from .profile import DEFAULT_PROFILE, Profile, load_profile
 from .render import RENDERERS, Rendered, RenderOptions, render_release
-from .values import ValueOptions, merge_values
+from .values import NGC_PULL_SECRET_PLACEHOLDER, ValueOptions, merge_values, with_pull_secret_placeholder
 
 
 class RenderKeywords(TypedDict, total=False):
@@ -33,6 +33,10 @@ class RenderKeywords(TypedDict, total=False):
     ``set_values`` (``--set``), ``set_string`` and ``set_file`` expressions. Render settings
     default to the profile's (NVCF: release ``mini-service``, namespace ``default``, Kubernetes
     v1.20.0). ``renderer`` is ``embedded`` (default) or ``helm``.
+
+    ``pull_secret_placeholder`` is the secret name rendered for ``ngcImagePullSecretName`` and
+    ``global.ngcImagePullSecretName`` when the chart's values.yaml defines them and the user does not
+    set them, as NVCF fills them at deployment (default ``nvcf-image-pull-secret``; None: leave them).
     """
 
     value_files: Sequence[str]
@@ -46,6 +50,7 @@ class RenderKeywords(TypedDict, total=False):
     kube_version: str | None
     api_versions: Sequence[str]
     renderer: str
+    pull_secret_placeholder: str | None
 
 
 def lint_chart(
@@ -59,11 +64,29 @@ def lint_chart(
     **render: Unpack[RenderKeywords],
 ) -> Report:
     """Render the chart at ``path`` (directory or ``.tgz``) with Helm and check it against
-    ``profile`` for ``backend``; ``values`` and ``render`` as in ``RenderKeywords``."""
+    ``profile`` for ``backend``; ``values`` and ``render`` as in ``RenderKeywords``.
+
+    With a ``function`` definition, the rules check the chart against it too; its deployment's
+    ``backend`` applies when ``backend`` is None, and its ``configuration`` when ``configuration``
+    is not given (an explicit ``configuration`` replaces the deployment's).
+    """
+    deployment = function.deployment if function is not None else None
+    if deployment is not None:
+        backend = backend or deployment.backend
+        if render.get("configuration") is None and deployment.configuration is not None:
+            render["configuration"] = deployment.configuration
     resolved = _profile(profile, backend, strict)
     chart = load_chart(path)
     rendered = render_chart(chart, values, profile=resolved, **render)
-    report = run_rules(rendered.manifests, resolved, hooks=rendered.hooks, chart=chart, target=chart.display, function=function)
+    report = run_rules(
+        rendered.manifests,
+        resolved,
+        hooks=rendered.hooks,
+        chart=chart,
+        target=chart.display,
+        function=function,
+        values=rendered.values,
+    )
     if report.chart is not None:
         report.chart["notes"] = rendered.notes  # rendered, never installed: reported, not linted
     return report
@@ -80,8 +103,12 @@ def lint_manifests(
 ) -> Report:
     """Check already-rendered manifests: YAML text (``helm template`` output) or objects in order.
 
-    Objects annotated ``helm.sh/hook`` are treated as hooks, as Helm does.
+    Objects annotated ``helm.sh/hook`` are treated as hooks, as Helm does. A ``function``
+    definition's deployment ``backend`` applies when ``backend`` is None (its ``configuration``
+    cannot: the manifests are rendered already).
     """
+    if backend is None and function is not None and function.deployment is not None:
+        backend = function.deployment.backend
     resolved = _profile(profile, backend, strict)
     if isinstance(manifests, str):
         parsed = parse_stream(manifests, source)
@@ -116,6 +143,9 @@ def render_chart(
         ),
         values,
     )
+    placeholder = render.get("pull_secret_placeholder", NGC_PULL_SECRET_PLACEHOLDER)
+    if placeholder:
+        user_values = with_pull_secret_placeholder(user_values, source.values(), placeholder)
     defaults = resolved.render
     options = RenderOptions(
         release_name=render.get("release_name") or defaults.get("release_name", "mini-service"),
@@ -126,7 +156,9 @@ def render_chart(
     renderer = render.get("renderer", "embedded")
     if renderer not in RENDERERS:
         raise UsageError(f"unknown renderer {renderer!r} (choose from {', '.join(RENDERERS)})")
-    return render_release(source, user_values, options, RENDERERS[renderer]())
+    rendered = render_release(source, user_values, options, RENDERERS[renderer]())
+    rendered.values = user_values
+    return rendered
 
 
 def _profile(profile: str | Profile, backend: str | None, strict: bool) -> Profile:

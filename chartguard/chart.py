@@ -48,6 +48,7 @@ class ChartSource:
     archive: bytes | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     root: str = ""  # top folder inside the archive ("mychart")
+    _values: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -81,11 +82,32 @@ class ChartSource:
 
     def chart_yaml_location(self, key: str) -> Location:
         """Location of a top-level key in Chart.yaml (line 1 when absent)."""
-        template = f"{self.name}/Chart.yaml"
-        source = self.template_source(template) or ""
-        match = re.search(rf"^{re.escape(key)}\s*:", source, re.MULTILINE)
-        line = source.count("\n", 0, match.start()) + 1 if match else 1
+        return self.file_location("Chart.yaml", key)
+
+    def file_location(self, relative: str, key: str | None = None) -> Location:
+        """Location of a chart file (``values.yaml``), at its top-level ``key`` when given and present."""
+        template = f"{self.name}/{relative}"
+        line = 1
+        if key:
+            source = self.template_source(template) or ""
+            match = re.search(rf"^{re.escape(key)}\s*:", source, re.MULTILINE)
+            line = source.count("\n", 0, match.start()) + 1 if match else 1
         return Location(path=self.display_path(template), line=line)
+
+    def values(self) -> dict[str, Any]:
+        """The chart's own values.yaml (its defaults); ``{}`` when absent or unreadable (Helm reports that)."""
+        if self._values is None:
+            try:
+                loaded = safe_load(self.template_source(f"{self.name}/values.yaml") or "")
+            except (yaml.YAMLError, InputError):
+                loaded = None
+            self._values = loaded if isinstance(loaded, dict) else {}
+        return self._values
+
+    def from_subchart(self, template: str) -> bool:
+        """Whether a rendered template name belongs to a subchart (``mychart/charts/sub/...``)."""
+        relative = self._relative(template)
+        return relative is not None and relative.startswith("charts/")
 
     def _relative(self, template: str) -> str | None:
         """``mychart/templates/x.yaml`` → ``templates/x.yaml`` (path inside the chart)."""

@@ -121,6 +121,30 @@ def main() -> None:
     help="NVCF backend the function deploys to (e.g. GFN); backend-only kinds/volumes are checked against it.",
 )
 @click.option("--strict", is_flag=True, help="Apply the profile's strict severities (NVCF 'should' rules become errors).")
+@click.option(
+    "--function",
+    "function_file",
+    metavar="FILE",
+    help="NVCF function-creation payload (JSON): helmChart, helmChartServiceName, inferencePort, ...",
+)
+@click.option(
+    "--deployment",
+    "deployment_file",
+    metavar="FILE",
+    help="NVCF deployment payload (JSON): its backend and configuration apply (--backend, --configuration win).",
+)
+@click.option(
+    "--deployment-index", type=click.IntRange(min=0), metavar="N", help="Which of several deploymentSpecifications (0-based) [0]."
+)
+@click.option(
+    "--service-name", metavar="NAME", help="helmChartServiceName: the Service NVCF sends inference requests to [--function's]."
+)
+@click.option(
+    "--inference-port",
+    type=click.IntRange(1, 65535),
+    metavar="PORT",
+    help="inferencePort: the Service port NVCF uses [--function's].",
+)
 @click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable).")
 @click.option(
     "--pss-level",
@@ -145,21 +169,40 @@ def main() -> None:
 )
 @click.option("--color/--no-color", default=None, help="Colour text output [default: when stdout is a terminal].")
 @_guarded
-def lint(target: str, profile: str, backend: str | None, strict: bool, disabled: tuple[str, ...], pss_level: str | None,
-         pss_version: str | None, output_format: str, output: str | None, fail_on: str, color: bool | None,
-         **render_flags: Any) -> int:  # fmt: skip
+def lint(target: str, profile: str, backend: str | None, strict: bool, function_file: str | None, deployment_file: str | None,
+         deployment_index: int | None, service_name: str | None, inference_port: int | None, disabled: tuple[str, ...],
+         pss_level: str | None, pss_version: str | None, output_format: str, output: str | None, fail_on: str,
+         color: bool | None, **render_flags: Any) -> int:  # fmt: skip
     """Render a chart (directory or .tgz) with Helm, or read rendered manifests (file or '-'
-    for stdin), and report every NVCF violation with its file and line."""
+    for stdin), and report every NVCF violation with its file and line.
+
+    \b
+    With the function definition (--function, --deployment, --service-name, --inference-port)
+    the chart is also checked against it: the Service and port, the chart URL, the images' org.
+    """
     from .findings import Severity
     from .output import FORMATTERS
     from .profile import load_profile, with_pod_security
 
+    function = None
+    if function_file or deployment_file or deployment_index is not None or service_name is not None or inference_port is not None:
+        from .function import load_function
+
+        function = load_function(
+            function_file,
+            deployment_file,
+            deployment_index=deployment_index,
+            service_name=service_name,
+            inference_port=inference_port,
+        )
+        if backend is None and function.deployment is not None:
+            backend = function.deployment.backend
     resolved = load_profile(profile, backend=backend, strict=strict)
     if pss_level or pss_version:
         resolved = with_pod_security(resolved, level=pss_level, version=pss_version)
     if disabled:
         resolved.rules = _without(resolved.rules, disabled)
-    report = _lint_target(target, resolved, render_flags)
+    report = _lint_target(target, resolved, render_flags, function)
     threshold = Severity.parse(fail_on) if fail_on != "never" else None
     use_colour = (color if color is not None else sys.stdout.isatty() and not os.environ.get("NO_COLOR")) and not output
     text = FORMATTERS[output_format](report, threshold, use_colour and output_format == "text")
@@ -237,7 +280,7 @@ def profiles(name: str | None, backend: str | None, strict: bool, raw: bool) -> 
     return EXIT_CLEAN
 
 
-def _lint_target(target: str, profile: Any, render_flags: dict[str, Any]) -> Any:
+def _lint_target(target: str, profile: Any, render_flags: dict[str, Any], function: Any = None) -> Any:
     from .api import lint_chart, lint_manifests
 
     if target == "-" or _is_manifest_file(target):
@@ -245,8 +288,8 @@ def _lint_target(target: str, profile: Any, render_flags: dict[str, Any]) -> Any
         if used:
             raise UsageError(f"{', '.join(used)}: values and render flags apply to charts, not to rendered manifests ({target})")
         text = _read_stdin() if target == "-" else _read_manifest_file(target)
-        return lint_manifests(text, profile=profile, source="<stdin>" if target == "-" else target)
-    return lint_chart(target, profile=profile, **_render_kwargs(render_flags))
+        return lint_manifests(text, profile=profile, source="<stdin>" if target == "-" else target, function=function)
+    return lint_chart(target, profile=profile, function=function, **_render_kwargs(render_flags))
 
 
 def _render_kwargs(flags: dict[str, Any]) -> dict[str, Any]:
@@ -330,6 +373,113 @@ def _emit(text: str, output: str | None, colour: bool = False) -> None:
             raise UsageError(f"--output {output}: {exc.strerror}") from None
     else:
         click.echo(text, nl=False, color=colour or None)
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (a non-loopback address needs --token-file or --no-auth).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port (helm-reval's API port; 0 picks a free one).",
+)
+@click.option("--cert-file", type=click.Path(dir_okay=False), help="TLS certificate (PEM); serve HTTPS with --key-file.")
+@click.option("--key-file", type=click.Path(dir_okay=False), help="TLS private key (PEM).")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    envvar="CHARTGUARD_TOKEN_FILE",
+    help="File holding the bearer token /v1/* requests must send [env CHARTGUARD_TOKEN_FILE].",
+)
+@click.option("--no-auth", is_flag=True, help="Serve /v1/* without authentication on a non-loopback address.")
+@click.option("--skip-validate-objects", is_flag=True, help="helm-reval setting: object-rule errors are only logged.")
+@click.option(
+    "--skip-sanitize-object-metadata",
+    is_flag=True,
+    help="helm-reval setting: keep labels, annotations, owner references and selectors.",
+)
+@click.option(
+    "--skip-validate-images/--validate-images",
+    default=True,
+    show_default=True,
+    help="helm-reval setting: image existence checks (a request's validateImages wins).",
+)
+@click.option(
+    "--preserve-label",
+    "preserve_labels",
+    multiple=True,
+    metavar="KEY",
+    help="helm-reval setting: label key kept by sanitisation (repeatable).",
+)
+@click.option(
+    "--preserve-annotation",
+    "preserve_annotations",
+    multiple=True,
+    metavar="KEY",
+    help="helm-reval setting: annotation key kept by sanitisation (repeatable).",
+)
+@click.option(
+    "--allow-local-charts",
+    is_flag=True,
+    help="Accept local paths and file:// in helmChart (helm-reval accepts only https:// and oci://).",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(1),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    help="Largest request body (larger: 413).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Charts fetched and rendered at the same time.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+    help="Server log level.",
+)
+@click.option("--allow-private-chart-hosts", is_flag=True, hidden=True, help="TEST ONLY: fetch charts from loopback addresses.")
+@_guarded
+def serve(host: str, port: int, cert_file: str | None, key_file: str | None, token_file: str | None, no_auth: bool,
+          skip_validate_objects: bool, skip_sanitize_object_metadata: bool, skip_validate_images: bool,
+          preserve_labels: tuple[str, ...], preserve_annotations: tuple[str, ...], allow_local_charts: bool,
+          max_body_bytes: int, concurrency: int, log_level: str, allow_private_chart_hosts: bool) -> int:  # fmt: skip
+    """Serve helm-reval's HTTP API: POST /v1/validate, POST /v1/render, GET /info, GET /healthz.
+
+    \b
+    Same request and response bodies as NVCF's helm-reval. Authentication: with --token-file,
+    /v1/* requires 'Authorization: Bearer <token>'; without it chartguard serves only on a
+    loopback address (unless --no-auth). helm-reval's JWKS/OIDC authorisers are not implemented.
+    """
+    from .reval import ServerSettings
+    from .server.reval_api import RevalOptions
+    from .server.run import ServeConfig
+    from .server.run import serve as run_server
+
+    settings = ServerSettings(
+        skip_validate_objects=skip_validate_objects,
+        skip_sanitize_object_metadata=skip_sanitize_object_metadata,
+        skip_validate_images=skip_validate_images,
+        preserve_labels=preserve_labels,
+        preserve_annotations=preserve_annotations,
+        allow_private_chart_hosts=allow_private_chart_hosts,
+    )
+    options = RevalOptions(settings=settings, allow_local_charts=allow_local_charts, concurrency=concurrency)
+    run_server(ServeConfig(host=host, port=port, cert_file=cert_file, key_file=key_file, token_file=token_file, no_auth=no_auth,
+                           max_body_bytes=max_body_bytes, log_level=log_level, reval=options))  # fmt: skip
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,8 +29,10 @@ def run_rules(
     target: str = "",
     input_path: str = "",
     function: FunctionSpec | None = None,
+    values: dict[str, Any] | None = None,
 ) -> Report:
-    """Check ``manifests`` (and ``hooks``, ``chart``) against ``profile``."""
+    """Check ``manifests`` (and ``hooks``, ``chart``) against ``profile``; ``values`` are those the
+    chart was rendered with, ``function`` the NVCF function definition (both optional)."""
     hooks = hooks or []
     locate = _locator(chart, input_path)
     findings: list[Finding] = []
@@ -47,6 +49,7 @@ def run_rules(
             pod_security=profile.pod_security,
             pod_cache=pod_cache,
             function=function,
+            values=values,
         )
         results: list[tuple[Violation, Manifest | None]]
         if rule.scope == "release":
@@ -66,7 +69,7 @@ def run_rules(
                     severity=violation.severity or config.severity,
                     reason=violation.reason or rule.reason,
                     detail=violation.detail,
-                    object=subject.ref if subject else _chart_ref(chart),
+                    object=violation.object or (subject.ref if subject else _chart_ref(chart)),
                     pointer=violation.pointer,
                     location=violation.location or (locate(subject, violation.pointer) if subject else Location()),
                     remediation=rule.remediation,

@@ -60,6 +60,7 @@ class Rendered:
     manifests: list[Manifest]
     hooks: list[Manifest]
     notes: str = ""
+    values: dict[str, Any] = field(default_factory=dict)  # the values given to Helm (chart defaults aside)
 
     def stream(self, include_hooks: bool = False) -> str:
         """The manifest stream as ``helm template`` prints it (``---`` + ``# Source:`` per object)."""

@@ -6,6 +6,9 @@
    order, parsed by Helm's own strvals parser.
 
 Chart defaults are coalesced by the Helm engine at render time (``null`` deletes a default key).
+
+NVCF also sets the chart's ``ngcImagePullSecretName`` (and ``global.ngcImagePullSecretName``) to
+the pull secret it creates at deployment; ``with_pull_secret_placeholder`` stands in for that.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from .errors import UsageError
 from .manifests import MAX_NESTING_DEPTH, safe_load
 
 MAX_VALUES_FILE_BYTES = 10 * 1024 * 1024
+
+#: The values key NVCF fills with the name of its image pull secret (``global.`` + it for subcharts).
+NGC_PULL_SECRET_KEY = "ngcImagePullSecretName"
+#: The secret name chartguard renders in its place (NVCF's real name is known only at deployment).
+NGC_PULL_SECRET_PLACEHOLDER = "nvcf-image-pull-secret"
 
 
 @dataclass
@@ -62,6 +70,24 @@ def merge_values(options: ValueOptions, base: dict[str, Any] | None = None) -> d
     return result
 
 
+def with_pull_secret_placeholder(
+    values: dict[str, Any], chart_defaults: dict[str, Any], name: str = NGC_PULL_SECRET_PLACEHOLDER
+) -> dict[str, Any]:
+    """``values`` over a layer that sets ``ngcImagePullSecretName`` and ``global.ngcImagePullSecretName``
+    to ``name``, each only when the chart's values.yaml (``chart_defaults``) defines it.
+
+    This is what NVCF does at deployment; the user's values still win (also an explicit ``""``
+    or ``null``), so ``--set ngcImagePullSecretName=...`` renders exactly that.
+    """
+    layer: dict[str, Any] = {}
+    if NGC_PULL_SECRET_KEY in chart_defaults:
+        layer[NGC_PULL_SECRET_KEY] = name
+    global_defaults = chart_defaults.get("global")
+    if isinstance(global_defaults, dict) and NGC_PULL_SECRET_KEY in global_defaults:
+        layer["global"] = {NGC_PULL_SECRET_KEY: name}
+    return merge_maps(layer, values) if layer else values
+
+
 def merge_maps(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Helm's mergeMaps: nested maps merge, any other value in ``override`` replaces."""
     out = dict(base)
@@ -96,7 +122,7 @@ def set_into(base: Any, parsed: Any) -> Any:
 def read_configuration(spec: str) -> dict[str, Any]:
     """``--configuration '{"a": 1}'`` or ``--configuration @file.json`` (JSON or YAML)."""
     if spec.startswith("@"):
-        text = _read_text(spec[1:], "--configuration")
+        text = read_text_file(spec[1:], "--configuration")
         where = spec[1:]
     else:
         text, where = spec, "--configuration"
@@ -130,7 +156,7 @@ def _nesting(value: Any) -> int:
 
 
 def _read_values_file(path: str) -> dict[str, Any]:
-    text = sys_stdin_text() if path == "-" else _read_text(path, "-f/--values")
+    text = sys_stdin_text() if path == "-" else read_text_file(path, "-f/--values")
     try:
         value = safe_load(text)
     except yaml.YAMLError as exc:
@@ -144,7 +170,8 @@ def _read_values_file(path: str) -> dict[str, Any]:
     return value
 
 
-def _read_text(path: str, flag: str) -> str:
+def read_text_file(path: str, flag: str) -> str:
+    """The UTF-8 text of a file named by ``flag``; UsageError with a one-line reason otherwise."""
     file = Path(path)
     try:
         size = file.stat().st_size

@@ -28,12 +28,14 @@ def test_every_rule_is_documented():
 
 def test_rule_ids_are_stable_kebab_case_and_match_modules():
     """A rule's id names its module: ``service-type`` → rules/service_type.py,
-    ``pss-host-ports`` → rules/pss/host_ports.py."""
+    ``pss-host-ports`` → rules/pss/host_ports.py, ``reval-volumes`` → rules/reval/volumes.py."""
     import importlib
 
     for rule in RULES:
         if rule.id.startswith("pss-"):
             module = importlib.import_module(f"chartguard.rules.pss.{rule.id.removeprefix('pss-').replace('-', '_')}")
+        elif rule.id.startswith("reval-"):  # helm-reval's checks: reval-host-ports → rules/reval/host_ports.py
+            module = importlib.import_module(f"chartguard.rules.reval.{rule.id.removeprefix('reval-').replace('-', '_')}")
         else:
             module = importlib.import_module(f"chartguard.rules.{rule.id.replace('-', '_')}")
         assert module.RULE is rule, f"{rule.id} is not defined in {module.__name__}"

@@ -300,8 +300,9 @@ def test_sarif_validates_and_points_at_templates(chart: str, sarif_schema: dict)
         physical = result["locations"][0]["physicalLocation"]
         uri = physical["artifactLocation"]["uri"]
         # relative to the working directory, which holds the chart: the template file itself
+        # (or values.yaml, for a key the chart lacks)
         assert urlsplit(uri).scheme == "" and not uri.startswith("/")
-        assert uri == finding["location"]["path"] and uri.startswith(f"{chart}/templates/")
+        assert uri == finding["location"]["path"] and uri.startswith((f"{chart}/templates/", f"{chart}/values.yaml"))
         assert physical["region"]["startLine"] == finding["location"]["line"]
         assert physical["region"]["startLine"] <= len(Path(unquote(uri)).read_text().splitlines())
 

@@ -32,7 +32,7 @@ def test_builtins_include_every_documentation_generation():
 
 
 def test_every_registered_rule_runs_in_the_default_profile():
-    assert set(severities(load_profile("nvcf"))) == set(BY_ID)
+    assert set(severities(load_profile("nvcf"))) == {rule_id for rule_id, rule in BY_ID.items() if rule.category != "helm-reval"}
 
 
 def test_strict_promotes_should_rules_only():

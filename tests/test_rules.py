@@ -20,8 +20,9 @@ import pytest
 
 import chartguard
 from chartguard.findings import Finding, Report, Severity
+from chartguard.function import FunctionSpec
 from chartguard.profile import load_profile, with_pod_security
-from chartguard.rules import BY_ID, RULES
+from chartguard.rules import RULES
 from chartguard.rules.pss import RULES as PSS_REGISTRY
 
 CHARTS = Path(__file__).resolve().parent.parent / "testcharts"
@@ -39,6 +40,8 @@ PSS_RULES = (
 REPLACED_AT_RESTRICTED = ("pss-capabilities-baseline", "pss-host-path-volumes", "pss-proc-mount", "pss-seccomp-profile-baseline")
 #: The rules NVCF "will enforce at a later date": warnings by default, errors with strict=True.
 SHOULD_RULES = ("resource-limits", "automount-service-account-token", *PSS_RULES)
+#: The rules the NVCF profiles run: all but helm-reval's (tests/test_reval_rules.py covers those).
+NVCF_RULES = tuple(rule for rule in RULES if rule.category != "helm-reval")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -125,6 +128,23 @@ FAILING = {
     "automount-service-account-token": ("insecure", {}, {}),
     "image-tag": ("insecure", {}, {}),
     "env-literal-secrets": ("insecure", {}, {}),
+    # the NVCF function definition and pull secrets (tests/test_function.py has the details)
+    "function-service": ("function-service", {}, {"function": FunctionSpec(service_name="orphan", inference_port=8000)}),
+    "inference-port-reserved": ("function-service", {}, {"function": FunctionSpec(inference_port=8080)}),
+    "helm-chart-url": (
+        "function-service",
+        {},
+        {"function": FunctionSpec(helm_chart="http://127.0.0.1/function-service-1.0.0.tgz")},
+    ),
+    "image-registry": (
+        "function-ngc",
+        {"sidecarImage": "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04"},
+        {"function": FunctionSpec(helm_chart="https://helm.ngc.nvidia.com/myorg/myteam/charts/function-ngc-1.2.0.tgz")},
+    ),
+    "ngc-pull-secret-key": ("function-nokey", {}, {}),
+    "image-pull-secret-reference": ("function-ngc", {"pullSecret": False}, {}),
+    "image-pull-secret-empty": ("function-ngc", {"ngcImagePullSecretName": ""}, {}),
+    "config-read-only": ("function-ngc", {"writableConfig": True}, {}),
     # Pod Security Standards, Baseline (the ones Restricted replaces need the pss-baseline profile)
     "pss-apparmor-profile": ("insecure", {}, {}),
     "pss-capabilities-baseline": ("insecure", {}, {"profile": "pss-baseline"}),
@@ -150,8 +170,8 @@ FAILING = {
 
 
 def test_every_registered_rule_has_a_failing_case() -> None:
-    assert sorted(FAILING) == sorted(BY_ID)
-    assert len(RULES) == 36
+    assert sorted(FAILING) == sorted(rule.id for rule in NVCF_RULES)
+    assert len(NVCF_RULES) == 44
     # every PSA check is registered as a rule, in the pss registry's order, at the end
     assert tuple(rule.id for rule in PSS_REGISTRY) == PSS_RULES
     assert tuple(rule.id for rule in RULES[-len(PSS_RULES) :]) == PSS_RULES
@@ -169,7 +189,7 @@ def test_rule_fails_on_its_bad_chart(rule_id: str) -> None:
 def test_clean_charts_have_no_findings(name: str, strict: bool) -> None:
     report = lint(name, strict=strict)
     assert [f.to_dict() for f in report.findings] == []
-    assert report.rule_ids == [rule.id for rule in RULES]  # every rule ran
+    assert report.rule_ids == [rule.id for rule in NVCF_RULES]  # every rule ran
     assert report.strict is strict
     assert not report.failed(Severity.INFO)
 
@@ -184,7 +204,7 @@ def test_clean_charts_meet_the_pod_security_standards(name: str, profile: str) -
 
 def test_good_chart_release() -> None:
     report = lint("good")
-    assert report.summary() == {"objects": 4, "hooks": 0, "rules": 36, "errors": 0, "warnings": 0, "infos": 0}
+    assert report.summary() == {"objects": 4, "hooks": 0, "rules": len(NVCF_RULES), "errors": 0, "warnings": 0, "infos": 0}
     assert report.chart == {"name": "good", "version": "1.0.0", "path": str(chart_path("good")), "notes": ""}
 
 
@@ -542,7 +562,7 @@ def test_backend_only_kinds_on_another_backend_are_errors() -> None:
     kinds = _by_object(report, "allowed-kinds", "bad-kinds")
     for obj, gvk, at in BACKEND_ONLY_KINDS:
         assert kinds[obj] == ("error", f"{gvk} on backend OCI", at)
-    assert report.summary() == {"objects": 11, "hooks": 0, "rules": 36, "errors": 8, "warnings": 0, "infos": 1}
+    assert report.summary() == {"objects": 11, "hooks": 0, "rules": len(NVCF_RULES), "errors": 8, "warnings": 0, "infos": 1}
 
 
 def test_crds_are_skipped_on_installation() -> None:
@@ -563,7 +583,7 @@ def test_crds_are_skipped_on_installation() -> None:
 def test_only_allowed_kinds_reported() -> None:
     report = lint("bad-kinds")
     assert [f.rule_id for f in report.findings] == ["allowed-kinds"] * 9  # the pods themselves are clean
-    assert report.summary() == {"objects": 11, "hooks": 0, "rules": 36, "errors": 4, "warnings": 4, "infos": 1}
+    assert report.summary() == {"objects": 11, "hooks": 0, "rules": len(NVCF_RULES), "errors": 4, "warnings": 4, "infos": 1}
 
 
 def test_profile_nvcf_2024_kinds() -> None:
@@ -1148,7 +1168,7 @@ def test_pss_violations_chart_findings_per_rule() -> None:
         "pss-host-namespaces": 1, "pss-windows-host-process": 1,
     }  # fmt: skip
     # the NVCF restrictions and best practices accept the chart: only pod-security warnings
-    assert report.summary() == {"objects": 2, "hooks": 0, "rules": 36, "errors": 0, "warnings": 9, "infos": 0}
+    assert report.summary() == {"objects": 2, "hooks": 0, "rules": len(NVCF_RULES), "errors": 0, "warnings": 9, "infos": 0}
     lines = [(f.location.template, f.location.line) for f in report.findings]
     assert lines == sorted(lines)
 
@@ -1346,10 +1366,11 @@ def test_profile_nvcf_2024_has_no_security_rules() -> None:
         expected["reserved-env-vars"] = 1
     assert Counter(f.rule_id for f in report.findings) == expected
     assert found(lint("hooks", profile="nvcf-2024"), "chart-hooks") == []  # not a rule then
-    assert [f.rule_id for f in lint("bad-volumes", profile="nvcf-2024").findings] == ["allowed-kinds"]  # the PVC
+    # the PVC, and the nvcr.io image without ngcImagePullSecretName (documented since 2024)
+    assert [f.rule_id for f in lint("bad-volumes", profile="nvcf-2024").findings] == ["allowed-kinds", "ngc-pull-secret-key"]
 
 
 def test_profiles_load_with_expected_rules() -> None:
-    assert [c.rule.id for c in load_profile("nvcf").rules] == [rule.id for rule in RULES]
+    assert [c.rule.id for c in load_profile("nvcf").rules] == [rule.id for rule in NVCF_RULES]
     strict = {c.rule.id: c.severity for c in load_profile("nvcf", strict=True).rules}
     assert {rule_id: strict[rule_id] for rule_id in SHOULD_RULES} == dict.fromkeys(SHOULD_RULES, Severity.ERROR)

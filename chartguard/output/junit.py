@@ -24,10 +24,10 @@ def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, col
         if failing:
             failures += 1
             failure = ET.SubElement(case, "failure", type=rule_id, message=f"{len(failing)} finding(s): {failing[0].reason}")
-            failure.text = "\n".join(format_finding(f) for f in failing)
+            failure.text = "\n".join(format_finding(f, target=report.target) for f in failing)
         others = [f for f in findings if f not in failing]
         if others:
-            ET.SubElement(case, "system-out").text = "\n".join(format_finding(f) for f in others)
+            ET.SubElement(case, "system-out").text = "\n".join(format_finding(f, target=report.target) for f in others)
     for element in (suites, suite):
         element.set("tests", str(len(rule_ids)))
         element.set("failures", str(failures))

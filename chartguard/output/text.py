@@ -9,9 +9,10 @@ _COLOURS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severi
 _BOLD, _DIM, _GREEN, _RESET = "\033[1m", "\033[2m", "\033[1;32m", "\033[0m"
 
 
-def format_finding(finding: Finding, colour: bool = False) -> str:
-    """One finding on one line."""
-    where = finding.location.path or "<input>"
+def format_finding(finding: Finding, colour: bool = False, target: str = "") -> str:
+    """One finding on one line; a finding with no location (a fact given on the command line)
+    points at ``target``, the chart or input linted."""
+    where = finding.location.path or target or "<input>"
     if finding.location.line:
         where += f":{finding.location.line}"
     detail = f"{finding.object}: {finding.detail}" if finding.detail else str(finding.object)
@@ -47,7 +48,7 @@ def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, col
         by_file.setdefault(finding.location.path, []).append(finding)
     lines: list[str] = []
     for findings in by_file.values():
-        lines.extend(format_finding(f, colour) for f in findings)
+        lines.extend(format_finding(f, colour, report.target) for f in findings)
         lines.append("")
     summary = summary_line(report, fail_on)
     if colour:

@@ -12,6 +12,29 @@ settings; ``manifests=`` validates an already-rendered stream instead of renderi
 
 from __future__ import annotations
 
-from .service import RequestError, ServerSettings, render, validate
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["RequestError", "ServerSettings", "render", "validate"]
+if TYPE_CHECKING:
+    from .decode import InternalError
+    from .request import RequestError
+    from .service import ServerSettings, render, validate
+
+__all__ = ["InternalError", "RequestError", "ServerSettings", "render", "validate"]
+
+_EXPORTS = {
+    "InternalError": "decode",
+    "RequestError": "request",
+    "ServerSettings": "service",
+    "render": "service",
+    "validate": "service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the pipeline on first use: the rules import this package's small helpers only."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

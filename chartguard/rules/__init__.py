@@ -14,8 +14,16 @@ from . import (
     chart_type,
     chart_version,
     chart_version_semver,
+    config_read_only,
     env_literal_secrets,
+    function_service,
+    helm_chart_url,
+    image_pull_secret_empty,
+    image_pull_secret_reference,
+    image_registry,
     image_tag,
+    inference_port_reserved,
+    ngc_pull_secret_key,
     object_count,
     object_kind,
     object_name,
@@ -27,6 +35,7 @@ from . import (
 )
 from .base import Rule, RuleContext, Violation
 from .pss import RULES as PSS_RULES
+from .reval import RULES as REVAL_RULES
 
 RULES: tuple[Rule, ...] = (
     # the release and the chart
@@ -50,6 +59,17 @@ RULES: tuple[Rule, ...] = (
     # best practices
     image_tag.RULE,
     env_literal_secrets.RULE,
+    # NVCF function definition (--function/--deployment, --service-name, --inference-port) and pull secrets
+    function_service.RULE,
+    inference_port_reserved.RULE,
+    helm_chart_url.RULE,
+    image_registry.RULE,
+    ngc_pull_secret_key.RULE,
+    image_pull_secret_reference.RULE,
+    image_pull_secret_empty.RULE,
+    config_read_only.RULE,
+    # helm-reval's checks with its exact messages (rules/reval/; profiles reval-default, reval-unrestricted)
+    *REVAL_RULES,
     # Kubernetes Pod Security Standards, one rule per PSA check (rules/pss/)
     *PSS_RULES,
 )

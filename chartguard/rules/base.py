@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..findings import Location, Severity
+from ..findings import Location, ObjectRef, Severity
 from ..workloads import pods_of
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ class Violation:
     """What a check yields; the engine turns it into a ``Finding`` with a source location.
 
     ``reason`` and ``severity`` default to the rule's; ``manifest`` defaults to the object being
-    checked; ``location`` is only for findings about the chart itself (Chart.yaml).
+    checked; ``location`` and ``object`` are only for findings about the chart itself (Chart.yaml)
+    or the function definition (``FunctionSpec.ref``, ``FunctionSpec.location``).
     """
 
     detail: str = ""
@@ -36,6 +37,7 @@ class Violation:
     reason: str | None = None
     severity: Severity | None = None
     location: Location | None = None
+    object: ObjectRef | None = None
 
 
 @dataclass
@@ -49,6 +51,7 @@ class RuleContext:
     params: dict[str, Any] = field(default_factory=dict)
     pod_security: PodSecuritySettings | None = None
     function: FunctionSpec | None = None  # the NVCF function definition, when given
+    values: dict[str, Any] | None = None  # the values given to Helm (not the chart's defaults); None for manifests
     pod_cache: dict[int, list[Pod]] = field(default_factory=dict)  # shared by every rule of one run
 
     def pods(self, manifest: Manifest) -> list[Pod]:

@@ -8,18 +8,42 @@ NVCF scales a function by starting more instances from the same image reference;
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from ..findings import Severity
 from ..manifests import Manifest
 from .base import Rule, RuleContext, Violation
 
 
+class ImageReference(NamedTuple):
+    """An image reference split as container runtimes read it."""
+
+    registry: str  # lower-cased host[:port]; "docker.io" when the reference names none
+    repository: str  # the path inside the registry: "myorg/team/app"
+    tag: str | None  # None when there is none ("" for "repo:")
+    digest: str | None  # the text after "@", None when there is none
+
+
+def image_reference(image: str) -> ImageReference:
+    """Split ``registry/repository[:tag][@digest]``; the first path part is a registry when it has
+    a ``.`` or ``:`` or is ``localhost`` (Docker's rule)."""
+    name, at, digest = image.partition("@")
+    first, slash, rest = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        registry, path = first.lower(), rest
+    else:
+        registry, path = "docker.io", name
+    head, _, last = path.rpartition("/")
+    tag = None
+    if ":" in last:
+        last, tag = last.split(":", 1)
+    return ImageReference(registry, f"{head}/{last}" if head else last, tag, digest if at else None)
+
+
 def image_tag(image: str) -> str | None:
     """The tag of an image reference; None when it has none. Digests count as a pin ("@...")."""
-    if "@" in image:
-        return "@" + image.split("@", 1)[1]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
+    reference = image_reference(image)
+    return "@" + reference.digest if reference.digest is not None else reference.tag
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:

@@ -11,6 +11,7 @@ Both the fields and the annotations are checked at every policy version.
 
 from __future__ import annotations
 
+from ...gofmt import go_quote, go_string
 from ...manifests import pointer as json_pointer
 from .base import (
     Check,
@@ -19,8 +20,6 @@ from .base import (
     VersionedCheck,
     any_context_sets,
     containers_phrase,
-    go_quote,
-    go_string,
     join_quote,
     mapping,
     pluralize,

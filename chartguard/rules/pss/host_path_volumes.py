@@ -7,7 +7,8 @@ level ``restrictedVolumes`` replaces this check.
 
 from __future__ import annotations
 
-from .base import Check, Denial, Pod, VersionedCheck, go_string, join_quote, pluralize
+from ...gofmt import go_string
+from .base import Check, Denial, Pod, VersionedCheck, join_quote, pluralize
 from .rule import pss_rule
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ...gofmt import go_string
 from .base import (
     Check,
     Container,
@@ -21,7 +22,6 @@ from .base import (
     Pod,
     VersionedCheck,
     containers_phrase,
-    go_string,
     join_quote,
     pluralize,
     sorted_set,

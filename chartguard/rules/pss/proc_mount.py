@@ -9,7 +9,8 @@ set any procMount; unset or ``true`` gets no relaxation. At the restricted level
 
 from __future__ import annotations
 
-from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, go_string, join_quote, sorted_set
+from ...gofmt import go_string
+from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, sorted_set
 from .rule import pss_rule
 
 

@@ -13,6 +13,7 @@ check.
 
 from __future__ import annotations
 
+from ...gofmt import go_quote, go_string
 from ...manifests import pointer as json_pointer
 from .base import (
     Check,
@@ -20,8 +21,6 @@ from .base import (
     Pod,
     VersionedCheck,
     containers_phrase,
-    go_quote,
-    go_string,
     join_quote,
     mapping,
     pluralize,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...gofmt import go_string
 from .base import (
     Check,
     Denial,
@@ -17,7 +18,6 @@ from .base import (
     VersionedCheck,
     any_context_sets,
     containers_phrase,
-    go_string,
     join_quote,
     mapping,
     pluralize,

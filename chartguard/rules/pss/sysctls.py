@@ -16,7 +16,8 @@ Names are matched exactly (``net/ipv4/...`` spellings are not recognised).
 
 from __future__ import annotations
 
-from .base import Check, Denial, Pod, VersionedCheck, go_string, mapping
+from ...gofmt import go_string
+from .base import Check, Denial, Pod, VersionedCheck, mapping
 from .rule import pss_rule
 
 ALLOWED_1_0 = frozenset(

@@ -16,4 +16,6 @@ containers:
       limits:
         cpu: 100m
         memory: 128Mi
+imagePullSecrets:
+  - name: {{ .Values.ngcImagePullSecretName }}
 {{- end -}}
