@@ -56,8 +56,9 @@ def _digest(data: bytes) -> str:
 class ChartServer:
     """The server; ``log`` records requests; knobs: ``blob_location``, ``manifest_location``."""
 
-    def __init__(self, chart: bytes, cert: Any) -> None:
+    def __init__(self, chart: bytes, cert: Any, name: str = "good") -> None:
         self.chart = chart
+        self.name = name  # served as /charts/<name>-1.0.0.tgz
         self.log: list[tuple[str, str | None]] = []
         self.blob_location: str | None = None
         self.manifest_location: str | None = None
@@ -112,7 +113,7 @@ class ChartServer:
             time.sleep(3)
             return 200, {}, self.chart
         if route.startswith("/charts/") and route.endswith(".tgz"):
-            if route != "/charts/good-1.0.0.tgz":
+            if route != f"/charts/{self.name}-1.0.0.tgz":
                 return 404, {}, b"not here"
             if auth != "Basic " + basic(CHART_USER, CHART_PASSWORD):
                 return 401, {"WWW-Authenticate": 'Basic realm="charts"'}, b"unauthorized"
