@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ..gofmt import json_kind
 from . import quantity
 
 #: integer type code → (minimum, maximum)
@@ -78,13 +79,13 @@ def _convert(t: str, value: Any) -> Any:
         if absent:
             return None
         if not isinstance(value, list):
-            raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type []")
+            raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type []")
         return [_convert(t[2:], item) for item in value]
     if t.startswith("{}"):
         if absent:
             return None
         if not isinstance(value, dict):
-            raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type map")
+            raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type map")
         return {key: _convert(t[2:], value[key]) for key in sorted(value)}
     scalar = _SCALARS.get(t)
     if scalar is not None:
@@ -95,7 +96,7 @@ def _convert(t: str, value: Any) -> Any:
     if absent:
         value = {}
     elif not isinstance(value, dict):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type {t}")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type {t}")
     out: dict[str, Any] = {}
     for name, field_type, flags in fields:
         item = _convert(field_type, value.get(name, _ABSENT))
@@ -116,23 +117,11 @@ def _empty(t: str, item: Any) -> bool:
     return False
 
 
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _string(value: Any, absent: bool) -> Any:
     if absent:
         return ""
     if not isinstance(value, str):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type string")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type string")
     return value
 
 
@@ -140,7 +129,7 @@ def _bool(value: Any, absent: bool) -> Any:
     if absent:
         return False
     if not isinstance(value, bool):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type bool")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type bool")
     return value
 
 
@@ -148,7 +137,7 @@ def _float(value: Any, absent: bool) -> Any:
     if absent:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type float64")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type float64")
     return value
 
 
@@ -159,7 +148,7 @@ def _integer(code: str) -> Any:
         if absent:
             return 0
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise Mismatch(f"cannot unmarshal {_json_kind(value)} {value!r} into Go value of type {code}")
+            raise Mismatch(f"cannot unmarshal {json_kind(value)} {value!r} into Go value of type {code}")
         return value
 
     return convert
@@ -169,7 +158,7 @@ def _bytes(value: Any, absent: bool) -> Any:
     if absent:
         return None
     if not isinstance(value, str):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type []byte")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type []byte")
     try:
         decoded = base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -195,7 +184,7 @@ def _int_or_string(value: Any, absent: bool) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, int) or not _RANGES["i32"][0] <= value <= _RANGES["i32"][1]:
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type int32")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type int32")
     return value
 
 
@@ -203,7 +192,7 @@ def _time(value: Any, absent: bool) -> Any:
     if absent:
         return None
     if not isinstance(value, str):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type string")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type string")
     parsed = parse_rfc3339(value)
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -212,7 +201,7 @@ def _micro_time(value: Any, absent: bool) -> Any:
     if absent:
         return None
     if not isinstance(value, str):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type string")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type string")
     parsed = parse_rfc3339(value)
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -246,7 +235,7 @@ def _duration(value: Any, absent: bool) -> Any:
     if absent:
         return "0s"
     if not isinstance(value, str):
-        raise Mismatch(f"cannot unmarshal {_json_kind(value)} into Go value of type string")
+        raise Mismatch(f"cannot unmarshal {json_kind(value)} into Go value of type string")
     return value
 
 

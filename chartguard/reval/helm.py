@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..gofmt import json_kind
 from ..render import INSTALL_ORDER
 from . import goyaml
 
@@ -191,7 +192,7 @@ def simple_head(content: str, template: str) -> str | None:
     if not isinstance(value, dict):
         raise RenderFailed(
             f"YAML parse error on {template}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal"
-            f" {_json_kind(value)} into Go value of type releaseutil.SimpleHead"
+            f" {json_kind(value)} into Go value of type releaseutil.SimpleHead"
         )
     for key in ("apiVersion", "kind"):
         if value.get(key) is not None and not isinstance(value.get(key), str):
@@ -222,20 +223,8 @@ def simple_head(content: str, template: str) -> str | None:
 def _head_error(template: str, value: Any, where: str, go_type: str) -> RenderFailed:
     return RenderFailed(
         f"YAML parse error on {template}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal"
-        f" {_json_kind(value)} into Go struct field {where} of type {go_type}"
+        f" {json_kind(value)} into Go struct field {where} of type {go_type}"
     )
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _one_line(message: str) -> str:
@@ -248,5 +237,5 @@ def values_file_error(configuration: Any) -> str | None:
         return None
     return (
         f"failed to parse {os.path.join('<request dir>', 'values.json')}: error unmarshaling JSON: while decoding JSON:"
-        f" json: cannot unmarshal {_json_kind(configuration)} into Go value of type map[string]interface {{}}"
+        f" json: cannot unmarshal {json_kind(configuration)} into Go value of type map[string]interface {{}}"
     )

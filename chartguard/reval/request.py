@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..gofmt import go_quote
+from ..gofmt import go_quote, json_kind
 
 RELEASE_NAME = "mini-service"
 DEFAULT_POLICY = "Default"
@@ -96,7 +96,7 @@ _GO_TYPES = {
 def bind(body: Any, *, render: bool) -> Request:
     """Decode and bind a request for ``/v1/render`` (``render``) or ``/v1/validate``."""
     if not isinstance(body, dict):
-        raise RequestError([f"json: cannot unmarshal {_kind(body)} into Go value of type service.RevalRequest"])
+        raise RequestError([f"json: cannot unmarshal {json_kind(body)} into Go value of type service.RevalRequest"])
     fields = _decode_struct(body, _FIELDS, "RevalRequest", "")
     helm_chart = fields.get("helmChart") or ""
     if not helm_chart:
@@ -235,21 +235,7 @@ def _decode_policy(value: Any, struct: str, path: str) -> dict[str, Any]:
 
 
 def _type_error(value: Any, struct: str, path: str, go_type: str) -> RequestError:
-    return RequestError([f"json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{path} of type {go_type}"])
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if value is None:
-        return "null"
-    return "object"
+    return RequestError([f"json: cannot unmarshal {json_kind(value)} into Go struct field {struct}.{path} of type {go_type}"])
 
 
 _LOOSE_SEMVER = re.compile(

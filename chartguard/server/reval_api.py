@@ -22,7 +22,7 @@ import asyncio
 import concurrent.futures
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -197,7 +197,7 @@ def decode_request(body: bytes) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise GoJSONError(_go_syntax_error(text, exc.msg, exc.pos)) from None
     except _Constant as exc:
-        position = _outside_strings(text, exc.name)
+        position = _first_outside_strings(text, exc.name)
         if exc.name.startswith("-"):
             raise GoJSONError(f"invalid character {_quote_char(text[position + 1])} in numeric literal") from None
         raise GoJSONError(f"invalid character {_quote_char(text[position])} looking for beginning of value") from None
@@ -209,8 +209,8 @@ def decode_request(body: bytes) -> dict[str, Any]:
     return value
 
 
-def _outside_strings(text: str, word: str) -> int:
-    """The first position of ``word`` that is not inside a JSON string."""
+def _outside_strings(text: str) -> Iterator[tuple[int, str]]:
+    """``(index, character)`` for every character of JSON ``text`` that is not inside a string."""
     in_string = escaped = False
     for index, char in enumerate(text):
         if in_string:
@@ -222,9 +222,13 @@ def _outside_strings(text: str, word: str) -> int:
                 in_string = False
         elif char == '"':
             in_string = True
-        elif text.startswith(word, index):
-            return index
-    return 0
+        else:
+            yield index, char
+
+
+def _first_outside_strings(text: str, word: str) -> int:
+    """The first position of ``word`` that is not inside a JSON string."""
+    return next((index for index, _ in _outside_strings(text) if text.startswith(word, index)), 0)
 
 
 def _quote_char(char: str) -> str:
@@ -243,18 +247,8 @@ def _quote_char(char: str) -> str:
 def _innermost_container(text: str, position: int) -> str:
     """``{`` or ``[`` (or "") enclosing ``position``, ignoring brackets inside strings."""
     stack: list[str] = []
-    in_string = escaped = False
-    for char in text[:position]:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
+    for _, char in _outside_strings(text[:position]):
+        if char in "{[":
             stack.append(char)
         elif char in "}]" and stack:
             stack.pop()
