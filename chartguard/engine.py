@@ -12,10 +12,11 @@ from typing import Any
 
 from .chart import ChartSource
 from .findings import Finding, Location, ObjectRef, Report
+from .fix import plan_fixes
 from .function import FunctionSpec
 from .manifests import Manifest
 from .profile import Profile
-from .rules.base import RuleContext, Violation
+from .rules.base import Rule, RuleContext, Violation
 from .sourcemap import template_line
 from .workloads import Pod, is_pod_bearing
 
@@ -38,19 +39,24 @@ def run_rules(
     findings: list[Finding] = []
     pod_bearing = [is_pod_bearing(m.obj) for m in manifests]
     pod_cache: dict[int, list[Pod]] = {}
-    for config in profile.rules:
-        rule = config.rule
-        context = RuleContext(
+    params = {config.rule.id: config.params for config in profile.rules}
+
+    def context_for(rule: Rule) -> RuleContext:
+        return RuleContext(
             manifests=manifests,
             hooks=hooks,
             chart=chart,
             backend=profile.backend,
-            params=config.params,
+            params=params[rule.id],
             pod_security=profile.pod_security,
             pod_cache=pod_cache,
             function=function,
             values=values,
         )
+
+    for config in profile.rules:
+        rule = config.rule
+        context = context_for(rule)
         results: list[tuple[Violation, Manifest | None]]
         if rule.scope == "release":
             results = [(v, None) for v in rule.check(context)]
@@ -73,8 +79,10 @@ def run_rules(
                     pointer=violation.pointer,
                     location=violation.location or (locate(subject, violation.pointer) if subject else Location()),
                     remediation=rule.remediation,
+                    index=subject.index if subject is not None and violation.object is None else -1,
                 )
             )
+    findings, fixes = plan_fixes(manifests + hooks, findings, [c.rule for c in profile.rules], context_for)
     findings.sort(key=lambda f: (f.location.path, f.location.line, -f.severity, f.rule_id))
     return Report(
         target=target,
@@ -86,6 +94,7 @@ def run_rules(
         objects=len(manifests),
         hooks=len(hooks),
         rule_ids=[config.rule.id for config in profile.rules],
+        fixes=fixes,
     )
 
 

@@ -92,6 +92,9 @@ class Finding:
     pointer: str = ""
     location: Location = field(default_factory=Location)
     remediation: str = ""
+    index: int = -1  # the object's position in the release stream; -1 for the chart or function
+    fixable: bool = False  # chartguard's fix repairs it (see Report.fixes)
+    unfixable_reason: str = ""  # why a rule that has a fix cannot apply it safely here
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,30 @@ class Finding:
             "pointer": self.pointer,
             "location": self.location.to_dict(),
             "remediation": self.remediation,
+            "index": self.index,
+            "fixable": self.fixable,
+            "unfixableReason": self.unfixable_reason,
+        }
+
+
+@dataclass(frozen=True)
+class ObjectFix:
+    """The repair of one object: RFC 6902 ``ops`` applied in order to the object as rendered (each
+    rule's operations were computed on the result of the previous ones), or ``drop`` it."""
+
+    index: int
+    object: ObjectRef
+    ops: tuple[dict[str, Any], ...] = ()
+    drop: bool = False
+    rules: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "object": self.object.to_dict(),
+            "drop": self.drop,
+            "rules": list(self.rules),
+            "patch": list(self.ops),
         }
 
 
@@ -119,6 +146,7 @@ class Report:
     objects: int = 0
     hooks: int = 0
     rule_ids: list[str] = field(default_factory=list)
+    fixes: list[ObjectFix] = field(default_factory=list)
 
     @property
     def rules_run(self) -> int:
@@ -158,4 +186,5 @@ class Report:
             "summary": self.summary(),
             "rules": self.rule_ids,
             "findings": [f.to_dict() for f in self.findings],
+            "fixes": [fix.to_dict() for fix in self.fixes],
         }

@@ -40,6 +40,31 @@ class Violation:
     object: ObjectRef | None = None
 
 
+@dataclass(frozen=True)
+class Fix:
+    """How a rule repairs one object: RFC 6902 ``ops`` against the object root, or ``drop`` the
+    object from the release, or nothing with the ``unsafe`` reason why it cannot be done safely."""
+
+    ops: tuple[dict[str, Any], ...] = ()
+    drop: bool = False
+    unsafe: str = ""
+
+    @classmethod
+    def patch(cls, *ops: dict[str, Any]) -> Fix:
+        return cls(ops=tuple(ops))
+
+    @classmethod
+    def remove_object(cls) -> Fix:
+        return cls(drop=True)
+
+    @classmethod
+    def not_safe(cls, reason: str) -> Fix:
+        return cls(unsafe=reason)
+
+
+FixFn = Callable[[dict[str, Any], "RuleContext"], Fix]
+
+
 @dataclass
 class RuleContext:
     """What a check can see besides the object: the whole release, the chart, the backend, params."""
@@ -89,6 +114,7 @@ class Rule:
     defaults: dict[str, Any] = field(default_factory=dict)
     reference: str = ""
     category: str = "nvcf"
+    fix: FixFn | None = None  # repairs the object so this rule passes (see chartguard/fix.py)
 
     def applies_to(self, kind: str, pod_bearing: bool) -> bool:
         if self.pods and not pod_bearing:
