@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "ObjectFix",
+    "apply_fixes",
     "ChartguardError",
     "ConfigError",
     "DeploymentSpec",
@@ -41,6 +43,8 @@ __all__ = [
 
 _LAZY = {
     "lint_chart": "api",
+    "apply_fixes": "fix",
+    "ObjectFix": "findings",
     "lint_manifests": "api",
     "render_chart": "api",
     "Report": "findings",
@@ -64,7 +68,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from .api import lint_chart, lint_manifests, render_chart
     from .errors import ChartguardError, ConfigError, InputError, RenderError, UsageError
-    from .findings import Finding, Location, ObjectRef, Report, Severity
+    from .findings import Finding, Location, ObjectFix, ObjectRef, Report, Severity
+    from .fix import apply_fixes
     from .function import DeploymentSpec, FunctionSpec, load_function
     from .profile import Profile, load_profile
     from .render import Rendered
