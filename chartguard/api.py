@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 from .chart import ChartSource, load_chart
@@ -70,26 +71,7 @@ def lint_chart(
     ``backend`` applies when ``backend`` is None, and its ``configuration`` when ``configuration``
     is not given (an explicit ``configuration`` replaces the deployment's).
     """
-    deployment = function.deployment if function is not None else None
-    if deployment is not None:
-        backend = backend or deployment.backend
-        if render.get("configuration") is None and deployment.configuration is not None:
-            render["configuration"] = deployment.configuration
-    resolved = _profile(profile, backend, strict)
-    chart = load_chart(path)
-    rendered = render_chart(chart, values, profile=resolved, **render)
-    report = run_rules(
-        rendered.manifests,
-        resolved,
-        hooks=rendered.hooks,
-        chart=chart,
-        target=chart.display,
-        function=function,
-        values=rendered.values,
-    )
-    if report.chart is not None:
-        report.chart["notes"] = rendered.notes  # rendered, never installed: reported, not linted
-    return report
+    return chart_release(path, values, profile=profile, backend=backend, strict=strict, function=function, **render).lint()
 
 
 def lint_manifests(
@@ -107,16 +89,100 @@ def lint_manifests(
     definition's deployment ``backend`` applies when ``backend`` is None (its ``configuration``
     cannot: the manifests are rendered already).
     """
+    return manifest_release(manifests, profile=profile, backend=backend, strict=strict, source=source, function=function).lint()
+
+
+@dataclass
+class Release:
+    """A release ready to check: its objects (``Manifest.index`` numbers them in stream order) and
+    what the rules see besides them. ``lint()`` gives its Report; ``objects`` are the objects
+    ``chartguard.apply_fixes`` takes with that report."""
+
+    manifests: list[Manifest]
+    hooks: list[Manifest]
+    profile: Profile
+    chart: ChartSource | None = None
+    function: FunctionSpec | None = None
+    values: dict[str, Any] | None = None  # the values given to Helm; None for rendered manifests
+    target: str = ""
+    input_path: str = ""  # the file findings point at when there is no chart
+    notes: str | None = None  # the chart's rendered NOTES.txt
+
+    @property
+    def ordered(self) -> list[Manifest]:
+        """Every manifest, hooks included, in index order."""
+        return sorted(self.manifests + self.hooks, key=lambda manifest: manifest.index)
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        """The objects in index order, as ``apply_fixes`` takes them."""
+        return [manifest.obj for manifest in self.ordered]
+
+    def lint(self) -> Report:
+        """Check the release against its profile."""
+        report = run_rules(
+            self.manifests,
+            self.profile,
+            hooks=self.hooks,
+            chart=self.chart,
+            target=self.target,
+            input_path=self.input_path,
+            function=self.function,
+            values=self.values,
+        )
+        if report.chart is not None and self.notes is not None:
+            report.chart["notes"] = self.notes  # rendered, never installed: reported, not linted
+        return report
+
+
+def chart_release(
+    path: str | os.PathLike[str],
+    values: dict[str, Any] | None = None,
+    *,
+    profile: str | Profile = DEFAULT_PROFILE,
+    backend: str | None = None,
+    strict: bool = False,
+    function: FunctionSpec | None = None,
+    **render: Unpack[RenderKeywords],
+) -> Release:
+    """Render a chart into a Release to lint or fix (arguments as ``lint_chart``)."""
+    deployment = function.deployment if function is not None else None
+    if deployment is not None:
+        backend = backend or deployment.backend
+        if render.get("configuration") is None and deployment.configuration is not None:
+            render["configuration"] = deployment.configuration
+    resolved = _profile(profile, backend, strict)
+    chart = load_chart(path)
+    rendered = render_chart(chart, values, profile=resolved, **render)
+    return Release(
+        rendered.manifests,
+        rendered.hooks,
+        resolved,
+        chart=chart,
+        function=function,
+        values=rendered.values,
+        target=chart.display,
+        notes=rendered.notes,
+    )
+
+
+def manifest_release(
+    manifests: str | Iterable[dict[str, Any]],
+    *,
+    profile: str | Profile = DEFAULT_PROFILE,
+    backend: str | None = None,
+    strict: bool = False,
+    source: str = "<input>",
+    function: FunctionSpec | None = None,
+) -> Release:
+    """Read rendered manifests into a Release to lint or fix (arguments as ``lint_manifests``)."""
     if backend is None and function is not None and function.deployment is not None:
         backend = function.deployment.backend
     resolved = _profile(profile, backend, strict)
-    if isinstance(manifests, str):
-        parsed = parse_stream(manifests, source)
-    else:
-        parsed = _from_objects(manifests)
+    parsed = parse_stream(manifests, source) if isinstance(manifests, str) else _from_objects(manifests)
     regular = [m for m in parsed if m.hook is None]
     hooks = [m for m in parsed if m.hook is not None]
-    return run_rules(regular, resolved, hooks=hooks, target=source, input_path=source, function=function)
+    return Release(regular, hooks, resolved, function=function, target=source, input_path=source)
 
 
 def render_chart(

@@ -12,12 +12,19 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import ChartguardError, InputError, UsageError
+
+if TYPE_CHECKING:
+    from .api import Release
+    from .autofix import Fixed
+    from .findings import Severity
+    from .function import FunctionSpec
+    from .profile import Profile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_STDIN_BYTES = 64 * 1024 * 1024
@@ -108,71 +115,101 @@ def main() -> None:
     """
 
 
+def _policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The policy flags shared by ``lint``, ``fix`` and ``post-render`` (read them with ``_policy``)."""
+    options = [
+        click.option("-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile (see `chartguard profiles`)."),
+        click.option("-b", "--backend", metavar="NAME", help="NVCF backend the function deploys to (e.g. GFN); backend-only kinds/volumes are checked against it."),
+        click.option("--strict", is_flag=True, help="Apply the profile's strict severities (NVCF 'should' rules become errors)."),
+        click.option("--function", "function_file", metavar="FILE", help="NVCF function-creation payload (JSON): helmChart, helmChartServiceName, inferencePort, ..."),
+        click.option("--deployment", "deployment_file", metavar="FILE", help="NVCF deployment payload (JSON): its backend and configuration apply (--backend, --configuration win)."),
+        click.option("--deployment-index", type=click.IntRange(min=0), metavar="N", help="Which of several deploymentSpecifications (0-based) [0]."),
+        click.option("--service-name", metavar="NAME", help="helmChartServiceName: the Service NVCF sends inference requests to [--function's]."),
+        click.option("--inference-port", type=click.IntRange(1, 65535), metavar="PORT", help="inferencePort: the Service port NVCF uses [--function's]."),
+        click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable)."),
+        click.option("--pss-level", type=click.Choice(["privileged", "baseline", "restricted"]), help="Pod Security Standards level for the pss-* rules [profile's]."),
+        click.option("--pss-version", metavar="v1.N|latest", help="Pod Security Standards policy version, as your cluster's PSA runs it [profile's, usually latest]."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_POLICY_FLAGS = ("profile", "backend", "strict", "function_file", "deployment_file", "deployment_index", "service_name",
+                 "inference_port", "disabled", "pss_level", "pss_version")  # fmt: skip
+
+
+def _policy(flags: dict[str, Any]) -> tuple[Profile, FunctionSpec | None]:
+    """Take the ``_policy_options`` flags out of ``flags``: the resolved profile and the function
+    definition (None without --function, --deployment, --service-name or --inference-port)."""
+    from .profile import load_profile, with_pod_security
+
+    policy = {key: flags.pop(key, None) for key in _POLICY_FLAGS}
+    backend = policy["backend"]
+    function = None
+    if (
+        policy["function_file"]
+        or policy["deployment_file"]
+        or any(policy[key] is not None for key in ("deployment_index", "service_name", "inference_port"))
+    ):
+        from .function import load_function
+
+        function = load_function(
+            policy["function_file"],
+            policy["deployment_file"],
+            deployment_index=policy["deployment_index"],
+            service_name=policy["service_name"],
+            inference_port=policy["inference_port"],
+        )
+        if backend is None and function.deployment is not None:
+            backend = function.deployment.backend
+    resolved = load_profile(policy["profile"] or "nvcf", backend=backend, strict=bool(policy["strict"]))
+    if policy["pss_level"] or policy["pss_version"]:
+        resolved = with_pod_security(resolved, level=policy["pss_level"], version=policy["pss_version"])
+    if policy["disabled"]:
+        resolved.rules = _without(resolved.rules, policy["disabled"])
+    return resolved, function
+
+
+def _fail_on_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info", "never"]),
+        default="error",
+        show_default=True,
+        help="Lowest severity that makes the exit code 1.",
+    )(command)
+
+
+def _color_option(stream: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--color/--no-color`` for a text report written to ``stream`` (stdout or stderr)."""
+    return click.option("--color/--no-color", default=None, help=f"Colour text output [default: when {stream} is a terminal].")
+
+
+def _threshold(fail_on: str) -> Severity | None:
+    """The ``--fail-on`` severity (None for ``never``)."""
+    from .findings import Severity
+
+    return Severity.parse(fail_on) if fail_on != "never" else None
+
+
+def _colour(color: bool | None, stream: Any) -> bool:
+    """``--color/--no-color``, else whether ``stream`` is a terminal (and NO_COLOR unset)."""
+    return bool(color if color is not None else stream.isatty() and not os.environ.get("NO_COLOR"))
+
+
 @main.command()
 @click.argument("target", metavar="CHART|MANIFEST|-")
 @_value_options
-@click.option(
-    "-p", "--profile", default="nvcf", show_default=True, metavar="NAME|FILE", help="Profile (see `chartguard profiles`)."
-)
-@click.option(
-    "-b",
-    "--backend",
-    metavar="NAME",
-    help="NVCF backend the function deploys to (e.g. GFN); backend-only kinds/volumes are checked against it.",
-)
-@click.option("--strict", is_flag=True, help="Apply the profile's strict severities (NVCF 'should' rules become errors).")
-@click.option(
-    "--function",
-    "function_file",
-    metavar="FILE",
-    help="NVCF function-creation payload (JSON): helmChart, helmChartServiceName, inferencePort, ...",
-)
-@click.option(
-    "--deployment",
-    "deployment_file",
-    metavar="FILE",
-    help="NVCF deployment payload (JSON): its backend and configuration apply (--backend, --configuration win).",
-)
-@click.option(
-    "--deployment-index", type=click.IntRange(min=0), metavar="N", help="Which of several deploymentSpecifications (0-based) [0]."
-)
-@click.option(
-    "--service-name", metavar="NAME", help="helmChartServiceName: the Service NVCF sends inference requests to [--function's]."
-)
-@click.option(
-    "--inference-port",
-    type=click.IntRange(1, 65535),
-    metavar="PORT",
-    help="inferencePort: the Service port NVCF uses [--function's].",
-)
-@click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable).")
-@click.option(
-    "--pss-level",
-    type=click.Choice(["privileged", "baseline", "restricted"]),
-    help="Pod Security Standards level for the pss-* rules [profile's].",
-)
-@click.option(
-    "--pss-version",
-    metavar="v1.N|latest",
-    help="Pod Security Standards policy version, as your cluster's PSA runs it [profile's, usually latest].",
-)
+@_policy_options
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file instead of stdout."
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info", "never"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
-)
-@click.option("--color/--no-color", default=None, help="Colour text output [default: when stdout is a terminal].")
+@_fail_on_option
+@_color_option("stdout")
 @_guarded
-def lint(target: str, profile: str, backend: str | None, strict: bool, function_file: str | None, deployment_file: str | None,
-         deployment_index: int | None, service_name: str | None, inference_port: int | None, disabled: tuple[str, ...],
-         pss_level: str | None, pss_version: str | None, output_format: str, output: str | None, fail_on: str,
-         color: bool | None, **render_flags: Any) -> int:  # fmt: skip
+def lint(target: str, output_format: str, output: str | None, fail_on: str, color: bool | None, **flags: Any) -> int:
     """Render a chart (directory or .tgz) with Helm, or read rendered manifests (file or '-'
     for stdin), and report every NVCF violation with its file and line.
 
@@ -180,34 +217,98 @@ def lint(target: str, profile: str, backend: str | None, strict: bool, function_
     With the function definition (--function, --deployment, --service-name, --inference-port)
     the chart is also checked against it: the Service and port, the chart URL, the images' org.
     """
-    from .findings import Severity
     from .output import FORMATTERS
-    from .profile import load_profile, with_pod_security
 
-    function = None
-    if function_file or deployment_file or deployment_index is not None or service_name is not None or inference_port is not None:
-        from .function import load_function
-
-        function = load_function(
-            function_file,
-            deployment_file,
-            deployment_index=deployment_index,
-            service_name=service_name,
-            inference_port=inference_port,
-        )
-        if backend is None and function.deployment is not None:
-            backend = function.deployment.backend
-    resolved = load_profile(profile, backend=backend, strict=strict)
-    if pss_level or pss_version:
-        resolved = with_pod_security(resolved, level=pss_level, version=pss_version)
-    if disabled:
-        resolved.rules = _without(resolved.rules, disabled)
-    report = _lint_target(target, resolved, render_flags, function)
-    threshold = Severity.parse(fail_on) if fail_on != "never" else None
-    use_colour = (color if color is not None else sys.stdout.isatty() and not os.environ.get("NO_COLOR")) and not output
+    profile, function = _policy(flags)
+    report = _release(target, profile, flags, function).lint()
+    threshold = _threshold(fail_on)
+    use_colour = _colour(color, sys.stdout) and not output
     text = FORMATTERS[output_format](report, threshold, use_colour and output_format == "text")
     _emit(text, output, colour=use_colour)
     return EXIT_FINDINGS if threshold is not None and report.failed(threshold) else EXIT_CLEAN
+
+
+@main.command()
+@click.argument("target", metavar="CHART|MANIFEST|-")
+@_value_options
+@_policy_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["yaml", "jsonpatch"]),
+    default="yaml",
+    show_default=True,
+    help="Write the patched manifest stream, or the per-object JSON Patches (RFC 6902) as JSON.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the output to a file instead of stdout."
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print a unified diff of the rendered stream before/after on stdout (the output goes only to -o).",
+)
+@_fail_on_option
+@_color_option("stderr")
+@_guarded
+def fix(target: str, output_format: str, output: str | None, diff: bool, fail_on: str, color: bool | None, **flags: Any) -> int:
+    """Apply the safe fixes to a chart's rendered release (or to rendered manifests) and write
+    the patched manifest stream; what changed, what could not be fixed and the lint of the
+    patched stream go to stderr. Exit codes as `lint`, judged on the patched stream.
+    """
+    from .autofix import fix_release, jsonpatch_document, unified_diff
+
+    profile, function = _policy(flags)
+    release = _release(target, profile, flags, function)
+    fixed = fix_release(release, patched_name=output or "<fixed>")
+    document = jsonpatch_document(fixed.report) if output_format == "jsonpatch" else fixed.after
+    if diff:
+        if output:
+            _emit(document, output)
+        _emit(unified_diff(fixed, release.target), None)
+    else:
+        _emit(document, output)
+    threshold = _threshold(fail_on)
+    _report_fixes(fixed, threshold, _colour(color, sys.stderr))
+    return EXIT_FINDINGS if threshold is not None and fixed.relint.failed(threshold) else EXIT_CLEAN
+
+
+@main.command(name="post-render")
+@_policy_options
+@_fail_on_option
+@_guarded
+def post_render(fail_on: str, **flags: Any) -> int:
+    """Helm post-renderer: read Helm's rendered stream on stdin, write it fixed on stdout.
+
+    \b
+    When errors (at or above --fail-on) remain after the fixes, nothing is written on stdout and
+    the exit code is 1, which makes Helm fail the install; the report goes to stderr either way.
+    Helm 3:  helm install NAME CHART --post-renderer "$(command -v chartguard)" --post-renderer-args post-render
+    Helm 4:  a postrenderer/v1 plugin (docs/post-render.md)
+    """
+    from .api import manifest_release
+    from .autofix import fix_release
+
+    profile, function = _policy(flags)
+    release = manifest_release(_read_stdin(), profile=profile, source="<stdin>", function=function)
+    fixed = fix_release(release, patched_name="<post-rendered>")
+    threshold = _threshold(fail_on)
+    _report_fixes(fixed, threshold, colour=False)
+    if threshold is not None and fixed.relint.failed(threshold):
+        return EXIT_FINDINGS
+    _emit(fixed.after, None)
+    return EXIT_CLEAN
+
+
+def _report_fixes(fixed: Fixed, threshold: Severity | None, colour: bool) -> None:
+    """What the fixes changed and could not change, then the lint of the patched stream, on stderr."""
+    from .autofix import change_lines
+    from .output.text import format_report
+
+    lines = change_lines(fixed.report) or ["nothing to fix"]
+    click.echo("\n".join(lines), err=True)
+    click.echo("after fixing:", err=True)
+    click.echo(format_report(fixed.relint, threshold, colour), err=True, nl=False, color=colour or None)
 
 
 @main.command()
@@ -280,16 +381,17 @@ def profiles(name: str | None, backend: str | None, strict: bool, raw: bool) -> 
     return EXIT_CLEAN
 
 
-def _lint_target(target: str, profile: Any, render_flags: dict[str, Any], function: Any = None) -> Any:
-    from .api import lint_chart, lint_manifests
+def _release(target: str, profile: Profile, render_flags: dict[str, Any], function: FunctionSpec | None = None) -> Release:
+    """The release to lint or fix: ``target`` rendered as a chart, or read as manifests."""
+    from .api import chart_release, manifest_release
 
     if target == "-" or _is_manifest_file(target):
         used = _chart_flags(render_flags)
         if used:
             raise UsageError(f"{', '.join(used)}: values and render flags apply to charts, not to rendered manifests ({target})")
         text = _read_stdin() if target == "-" else _read_manifest_file(target)
-        return lint_manifests(text, profile=profile, source="<stdin>" if target == "-" else target, function=function)
-    return lint_chart(target, profile=profile, function=function, **_render_kwargs(render_flags))
+        return manifest_release(text, profile=profile, source="<stdin>" if target == "-" else target, function=function)
+    return chart_release(target, profile=profile, function=function, **_render_kwargs(render_flags))
 
 
 def _render_kwargs(flags: dict[str, Any]) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def _apply(document: Any, op: dict[str, Any]) -> Any:
         return _remove(document, path)
     if kind == "replace":
         _get(document, path)
-        return _add(_remove(document, path), path, copy.deepcopy(op["value"])) if path else copy.deepcopy(op["value"])
+        return _replace(document, path, copy.deepcopy(op["value"])) if path else copy.deepcopy(op["value"])
     if kind == "test":
         if _get(document, path) != op["value"]:
             raise PatchError(f"test failed at {path}")
@@ -167,6 +167,13 @@ def _add(document: Any, path: str, value: Any) -> Any:
             raise PatchError(f"index {token} out of range at {path}")
     else:
         raise PatchError(f"cannot add under a scalar at {path}")
+    return document
+
+
+def _replace(document: Any, path: str, value: Any) -> Any:
+    """Set an existing member in place (a mapping keeps its key order)."""
+    parent, token = _parent(document, path)
+    parent[int(token) if isinstance(parent, list) else token] = value
     return document
 
 

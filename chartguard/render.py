@@ -257,11 +257,11 @@ def assemble(
             (hooks if manifest.hook is not None else generic).append(manifest)
     generic.sort(key=lambda m: (_ORDER.get(m.kind, len(_ORDER)), "" if m.kind in _ORDER else m.kind))
     ordered = manifests + generic
-    _number(ordered + hooks)
+    number_manifests(ordered + hooks)
     return Rendered(manifests=ordered, hooks=hooks, notes=notes)
 
 
-def _number(manifests: list[Manifest]) -> None:
+def number_manifests(manifests: list[Manifest]) -> None:
     """Give each manifest its index and its line in the stream ``Rendered.stream`` prints."""
     line = 1
     for i, manifest in enumerate(manifests):

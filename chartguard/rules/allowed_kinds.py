@@ -9,15 +9,19 @@ Some kinds are allowed only on some backends (ServiceAccount, Role, RoleBinding 
 PersistentVolumeClaim on GFN): with ``--backend`` they are errors elsewhere, without it they are
 warnings that say which backends allow them. Kinds listed under ``skipped`` (CustomResourceDefinitions
 in the current rules) are reported as info: NVCF skips them on installation.
+
+Fix: drop the skipped kinds (CustomResourceDefinitions) from the release, as NVCF does. Any other
+kind is not fixed: removing it changes what the chart deploys (make it conditional in the chart).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
-from .base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
+from .base import Fix, Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -51,6 +55,18 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     yield Violation(detail=f"{gvk}{where}{hint}", pointer="/kind")
 
 
+def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
+    """Drop a kind NVCF skips on installation; removing any other kind is not safe."""
+    gvk = f"{obj.get('apiVersion')}/{obj.get('kind')}"
+    if gvk in ctx.params["skipped"]:
+        return Fix.remove_object()
+    if gvk in ctx.params["allowed"]:
+        return Fix.patch()
+    kind = str(obj.get("kind"))
+    article = "an" if kind[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+    return Fix.not_safe(f"removing {article} {kind} changes what the chart deploys")
+
+
 RULE = Rule(
     id="allowed-kinds",
     title="Only supported Kubernetes kinds",
@@ -66,4 +82,5 @@ RULE = Rule(
     ),
     defaults={"allowed": [], "backend_only": {}, "skipped": []},
     reference="NVCF docs, Helm-Based Function Creation > Security Constraints > Restrictions",
+    fix=fix,
 )

@@ -4,14 +4,17 @@ Objects annotated ``helm.sh/hook`` (pre-install jobs, ``test`` pods, ...) are no
 release NVCF installs: "No chart hooks are allowed; if specified in the chart, they will not be
 executed." chartguard reports each one instead of dropping it silently, and says when Helm itself
 would drop it for an unknown hook type.
+
+Fix: remove the hook object from the release (what NVCF does: it never runs hooks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ..findings import Severity
-from .base import Rule, RuleContext, Violation
+from .base import Fix, Rule, RuleContext, Violation
 
 #: Hook events Helm knows (pkg/release/v1/hook.go); objects with others are dropped by Helm.
 KNOWN_HOOKS = frozenset({
@@ -36,6 +39,11 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
         )
 
 
+def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
+    """Hooks and test hooks leave the release; NVCF would not run them anyway."""
+    return Fix.remove_object()
+
+
 RULE = Rule(
     id="chart-hooks",
     title="No chart hooks or test hooks",
@@ -47,4 +55,5 @@ RULE = Rule(
     doc=__doc__ or "",
     scope="release",
     reference="NVCF docs, Security Constraints > Restrictions (No chart hooks are allowed)",
+    fix=fix,
 )

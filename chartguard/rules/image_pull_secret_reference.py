@@ -10,6 +10,10 @@ subchart that ignores the global value.
 Checked for charts whose values.yaml defines one of the keys (otherwise ``ngc-pull-secret-key``
 reports). An error when the image is in the function's own NGC org (from ``--function``'s
 ``helmChart``), a warning otherwise (public NGC images need no secret).
+
+Fix: appends ``{name: <secret>}`` to the pod spec's ``imagePullSecrets`` (creating the list), where
+the secret is the name the chart renders ``ngcImagePullSecretName`` with (else
+``global.ngcImagePullSecretName``'s).
 """
 
 from __future__ import annotations
@@ -19,25 +23,28 @@ from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
+from ..patching import Patch, repair
 from ..values import NGC_PULL_SECRET_KEY
-from .base import Rule, RuleContext, Violation
-from .image_registry import in_function_org, ngc_image
+from ..workloads import Container, Pod, pods_of
+from .base import Fix, Rule, RuleContext, Violation
+from .image_registry import NgcImage, in_function_org, ngc_image
 
 _KEYS = ((NGC_PULL_SECRET_KEY,), ("global", NGC_PULL_SECRET_KEY))
 
 
-def secret_names(ctx: RuleContext) -> set[str]:
-    """The non-empty values the chart renders with for its pull-secret keys: the value given to
-    Helm when there is one (chartguard's placeholder or the user's), else the chart's default."""
+def secret_names(ctx: RuleContext) -> list[str]:
+    """The distinct non-empty values the chart renders with for its pull-secret keys, the top-level
+    key's first: the value given to Helm when there is one (chartguard's placeholder or the
+    user's), else the chart's default."""
     if ctx.chart is None:
-        return set()
-    names = set()
+        return []
+    names: list[str] = []
     for path in _KEYS:
         found, value = _lookup(ctx.values or {}, path)
         if not found:
             value = _lookup(ctx.chart.values(), path)[1]
-        if isinstance(value, str) and value.strip():
-            names.add(value)
+        if isinstance(value, str) and value.strip() and value not in names:
+            names.append(value)
     return names
 
 
@@ -50,17 +57,21 @@ def _lookup(values: dict[str, Any], path: tuple[str, ...]) -> tuple[bool, Any]:
     return True, node
 
 
+def _unreferenced(pod: Pod, names: list[str]) -> list[tuple[Container, NgcImage]]:
+    """The pod's NGC pulls when its ``imagePullSecrets`` lists none of ``names`` (else nothing)."""
+    pulls = [(c, image) for c in pod.containers if (image := ngc_image(c.spec.get("image"))) is not None]
+    secrets = pod.spec.get("imagePullSecrets")
+    listed = {entry.get("name") for entry in secrets if isinstance(entry, dict)} if isinstance(secrets, list) else set()
+    return [] if listed & set(names) else pulls
+
+
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     names = secret_names(ctx)
     if not names:
         return
     for pod in ctx.pods(manifest):
-        pulls = [(c, image) for c in pod.containers if (image := ngc_image(c.spec.get("image"))) is not None]
+        pulls = _unreferenced(pod, names)
         if not pulls:
-            continue
-        secrets = pod.spec.get("imagePullSecrets")
-        listed = {entry.get("name") for entry in secrets if isinstance(entry, dict)} if isinstance(secrets, list) else set()
-        if listed & names:
             continue
         container, image = pulls[0]
         more = f" (and {len(pulls) - 1} more)" if len(pulls) > 1 else ""
@@ -71,6 +82,17 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             pointer=f"{pod.spec_pointer}/imagePullSecrets" if "imagePullSecrets" in pod.spec else pod.spec_pointer,
             severity=None if private else Severity.WARNING,
         )
+
+
+def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
+    names = secret_names(ctx)
+
+    def build(patch: Patch) -> None:
+        for pod in pods_of(obj):
+            if names and _unreferenced(pod, names):
+                patch.append(f"{pod.spec_pointer}/imagePullSecrets", {"name": names[0]})
+
+    return repair(obj, build)
 
 
 RULE = Rule(
@@ -84,4 +106,5 @@ RULE = Rule(
     doc=__doc__ or "",
     pods=True,
     reference="NVCF docs, Helm-Based Function Creation > Secret Management",
+    fix=fix,
 )

@@ -10,8 +10,9 @@ is exempt, since Windows has no such escalation and the API forbids the field th
 
 from __future__ import annotations
 
+from ...patching import Patch, disallow_escalation
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase
-from .rule import pss_rule
+from .rule import FlaggedPod, pss_rule
 
 
 def allow_privilege_escalation_1_8(pod: Pod) -> Denial | None:
@@ -31,6 +32,14 @@ def allow_privilege_escalation_1_25(pod: Pod) -> Denial | None:
     return allow_privilege_escalation_1_8(pod)
 
 
+def fix(flagged: FlaggedPod, patch: Patch) -> None:
+    """Fix: sets ``allowPrivilegeEscalation: false`` on each offending container (creating its
+    securityContext); not safe for a container that sets ``true`` explicitly, is privileged or adds
+    SYS_ADMIN (the API rejects ``false`` with either), or on a Windows pod."""
+    pod = flagged.pod
+    disallow_escalation(patch, pod, [c for c in pod.containers if c.context.get("allowPrivilegeEscalation") is not False])
+
+
 CHECK = Check(
     id="allowPrivilegeEscalation",
     level="restricted",
@@ -45,4 +54,5 @@ RULE = pss_rule(
     CHECK,
     title="Privilege escalation is disabled",
     remediation="Set securityContext.allowPrivilegeEscalation: false on every container (including init containers).",
+    fix=fix,
 )

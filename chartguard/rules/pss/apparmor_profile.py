@@ -25,7 +25,7 @@ from .base import (
     pluralize,
     sorted_set,
 )
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
@@ -93,4 +93,5 @@ RULE = pss_rule(
         "Remove appArmorProfile (or set its type to RuntimeDefault or Localhost) and remove AppArmor "
         "annotations other than runtime/default or localhost/<profile>."
     ),
+    fix=declined("an unconfined or custom AppArmor profile was chosen explicitly and the workload may need it"),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...gofmt import go_string
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, sorted_set
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 ALLOWED = frozenset(
     {
@@ -67,4 +67,5 @@ RULE = pss_rule(
     CHECK,
     title="No capabilities beyond the default set",
     remediation="Remove capabilities such as NET_RAW or SYS_ADMIN from securityContext.capabilities.add.",
+    fix=declined("removing capabilities a container adds could break it"),
 )

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...patching import Patch, drop_all_capabilities, refuse_on_windows
 from .base import Check, Container, Denial, Pod, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
-from .rule import pss_rule
+from .rule import FlaggedPod, pss_rule
 
 ALL = "ALL"
 NET_BIND_SERVICE = "NET_BIND_SERVICE"
@@ -85,6 +86,21 @@ def capabilities_restricted_1_25(pod: Pod) -> Denial | None:
     return capabilities_restricted_1_22(pod)
 
 
+def fix(flagged: FlaggedPod, patch: Patch) -> None:
+    """Fix: appends ``ALL`` to ``capabilities.drop`` of each offending container (creating the
+    securityContext, capabilities and list; existing entries stay); not safe when a container adds
+    capabilities other than NET_BIND_SERVICE (removing them could break it), or on a Windows pod."""
+    refuse_on_windows(flagged.pod, "capabilities")
+    for container in flagged.pod.containers:
+        if not _restricted(container):
+            drop_all_capabilities(
+                patch,
+                container,
+                dropped=lambda drop: ALL in drop,
+                allowed_add=lambda add: all(c == NET_BIND_SERVICE for c in add),
+            )
+
+
 CHECK = Check(
     id="capabilities_restricted",
     level="restricted",
@@ -99,4 +115,5 @@ RULE = pss_rule(
     CHECK,
     title="All capabilities dropped; only NET_BIND_SERVICE added",
     remediation='Set securityContext.capabilities.drop: ["ALL"] on every container and add back at most NET_BIND_SERVICE.',
+    fix=fix,
 )

@@ -7,7 +7,7 @@ interface. ``spec.hostNetwork``, ``spec.hostPID`` and ``spec.hostIPC`` must be u
 from __future__ import annotations
 
 from .base import Check, Denial, Pod, VersionedCheck
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 FIELDS = ("hostNetwork", "hostPID", "hostIPC")
 
@@ -34,4 +34,5 @@ RULE = pss_rule(
     CHECK,
     title="No host network, PID or IPC namespaces",
     remediation="Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false).",
+    fix=declined("disabling hostNetwork, hostPID or hostIPC changes how the pod is reached and what it can see"),
 )

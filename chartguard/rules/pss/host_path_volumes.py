@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...gofmt import go_string
 from .base import Check, Denial, Pod, VersionedCheck, join_quote, pluralize
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 
 def host_path_volumes_1_0(pod: Pod) -> Denial | None:
@@ -42,4 +42,5 @@ RULE = pss_rule(
     CHECK,
     title="No hostPath volumes",
     remediation="Replace hostPath volumes with emptyDir, configMap, secret, projected or persistent volume claims.",
+    fix=declined("replacing a hostPath volume loses the node's files the pod reads or writes"),
 )

@@ -7,7 +7,7 @@ Every ``ports[*].hostPort`` of every container (init, regular and ephemeral) mus
 from __future__ import annotations
 
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, pluralize, sorted_set
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 
 def _host_port(port: object) -> int | None:
@@ -66,4 +66,5 @@ RULE = pss_rule(
     CHECK,
     title="No host ports",
     remediation="Remove hostPort from the container ports and expose the pod through a Service instead.",
+    fix=declined("removing a hostPort changes how the pod is reached (expose it through a Service instead)"),
 )

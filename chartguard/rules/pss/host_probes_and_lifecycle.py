@@ -26,7 +26,7 @@ from .base import (
     pluralize,
     sorted_set,
 )
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 LIFECYCLE_HANDLERS = ("postStart", "preStop")
@@ -119,4 +119,5 @@ RULE = pss_rule(
     CHECK,
     title="Probes and lifecycle hooks do not target other hosts",
     remediation="Remove host from the probes' and lifecycle handlers' httpGet and tcpSocket (they default to the pod IP).",
+    fix=declined("removing the host makes the probe or lifecycle hook reach the pod instead of the host it names"),
 )

@@ -7,7 +7,7 @@ container's (init, regular and ephemeral) ``securityContext.privileged`` must be
 from __future__ import annotations
 
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, is_true
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 
 def privileged_1_0(pod: Pod) -> Denial | None:
@@ -32,4 +32,5 @@ RULE = pss_rule(
     CHECK,
     title="No privileged containers",
     remediation="Remove securityContext.privileged from the containers (or set it to false).",
+    fix=declined("a privileged container may need host devices or every capability; removing privileged: true could break it"),
 )

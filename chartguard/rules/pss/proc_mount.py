@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...gofmt import go_string
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, sorted_set
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 
 def proc_mount_1_0(pod: Pod) -> Denial | None:
@@ -47,4 +47,5 @@ RULE = pss_rule(
     CHECK,
     title="Default /proc masks",
     remediation="Remove securityContext.procMount (or set it to Default), or run the pod with hostUsers: false.",
+    fix=declined("an unmasked /proc was chosen explicitly (e.g. for nested containers); masking it could break the container"),
 )

@@ -12,7 +12,7 @@ the strict rule whatever ``hostUsers`` says. Before v1.35 the Baseline check (al
 from __future__ import annotations
 
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, sorted_set
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 DEFAULT = "Default"
 
@@ -45,4 +45,5 @@ RULE = pss_rule(
     CHECK,
     title="Default /proc masks, even in a user namespace",
     remediation="Remove securityContext.procMount (or set it to Default) on every container.",
+    fix=declined("an unmasked /proc was chosen explicitly (e.g. for nested containers); masking it could break the container"),
 )

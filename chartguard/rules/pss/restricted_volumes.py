@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Check, Denial, Pod, VersionedCheck, join_quote, pluralize, sorted_set
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 ALLOWED_SOURCES = (
     "configMap",
@@ -115,4 +115,7 @@ RULE = pss_rule(
     title="Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, PVC, projected and secret volumes",
     remediation="Replace hostPath, nfs, gitRepo and other inline volume sources with a persistentVolumeClaim, "
     "configMap, secret, emptyDir or another allowed type.",
+    fix=declined(
+        "replacing these volumes changes where the pod's data lives (mount the storage through a PersistentVolumeClaim)"
+    ),
 )

@@ -3,22 +3,52 @@
 The rule runs the check's implementation for the profile's policy level and version (see
 ``chartguard.pss``), on every pod and pod template, honouring the profile's exemptions; a finding
 carries PSA's forbidden reason and detail and points at the first offending field.
+
+A check module may give a ``PodFix``: called for each pod the check (exemptions and policy version
+applied) still forbids, it adds operations to the object's ``Patch`` or raises ``Unsafe``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
-from .base import Check, PodSecuritySettings
+from ...patching import Patch, Unsafe, repair
+from ...workloads import Pod, pods_of
+from ..base import Fix, Rule, RuleContext, Violation
+from .base import Check, Denial, PodSecuritySettings
 
 DEFAULT_SETTINGS = PodSecuritySettings()
 
 
-def pss_rule(rule_id: str, check: Check, title: str, remediation: str) -> Rule:
-    """The chartguard rule for ``check``; its docstring is the check module's."""
+@dataclass(frozen=True)
+class FlaggedPod:
+    """A pod a check forbids, as a fix sees it."""
+
+    pod: Pod  # as the check saw it: containers an exemption names are left out
+    denial: Denial
+    pod_wide: bool  # no container is exempt, so a pod-level setting reaches only checked containers
+
+
+PodFix = Callable[[FlaggedPod, Patch], None]
+
+
+def declined(why: str) -> PodFix:
+    """A fix that never patches: ``why`` (with PSA's detail) is the reason reported."""
+
+    def fix(flagged: FlaggedPod, patch: Patch) -> None:
+        raise Unsafe(f"{why} ({flagged.denial.detail})")
+
+    fix.__doc__ = f"Not fixed automatically: {why}."
+    return fix
+
+
+def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> Rule:
+    """The chartguard rule for ``check``; its docstring is the check module's (plus what ``fix``,
+    when given, does: the first paragraph of its docstring)."""
 
     def run(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         from ...pss import implementation  # the registry imports the check modules: import late
@@ -33,10 +63,32 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str) -> Rule:
             if denial is not None:
                 yield Violation(reason=denial.reason, detail=denial.detail, pointer=denial.pointer)
 
+    def fix_object(obj: dict[str, Any], ctx: RuleContext) -> Fix:
+        from ...pss import implementation
+
+        assert fix is not None
+        pod_fix = fix
+        settings = ctx.pod_security or DEFAULT_SETTINGS
+        versioned = implementation(check.id, settings.level, settings.version)
+        if versioned is None:
+            return Fix.patch()
+        forbids = versioned.check
+
+        def build(patch: Patch) -> None:
+            for pod in pods_of(obj):
+                seen = settings.exempt(check.id, pod)
+                denial = forbids(seen) if seen is not None else None
+                if seen is not None and denial is not None:
+                    pod_fix(FlaggedPod(seen, denial, len(seen.containers) == len(pod.containers)), patch)
+
+        return repair(obj, build)
+
     versions = ", ".join(f"v1.{versioned.minimum}" for versioned in check.versions)
     replaces = sorted({o for versioned in check.versions for o in versioned.overrides})
     facts = f"PSA check `{check.id}`, {check.level} level; implementations from {versions}"
     facts += f"; at restricted it replaces {', '.join(f'`{r}`' for r in replaces)}." if replaces else "."
+    if fix is not None and fix.__doc__:
+        facts += "\n\n" + " ".join(fix.__doc__.strip().split("\n\n", 1)[0].split())
     return Rule(
         id=rule_id,
         title=title,
@@ -48,4 +100,5 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str) -> Rule:
         pods=True,
         reference=f"Kubernetes Pod Security Standards ({check.level}), PSA check {check.id}",
         category="pss",
+        fix=fix_object if fix is not None else None,
     )

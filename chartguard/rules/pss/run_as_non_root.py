@@ -11,8 +11,9 @@ is allowed whatever it sets, since root in the container is not root on the node
 
 from __future__ import annotations
 
+from ...patching import Patch, refuse_pod_root_allowed, require_non_root
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase
-from .rule import pss_rule
+from .rule import FlaggedPod, pss_rule
 
 FIELD = "runAsNonRoot"
 
@@ -64,6 +65,19 @@ def run_as_non_root_1_35(pod: Pod) -> Denial | None:
     return run_as_non_root_1_0(pod)
 
 
+def fix(flagged: FlaggedPod, patch: Patch) -> None:
+    """Fix: sets ``runAsNonRoot: true`` (on the pod when no container sets it, else on each offending
+    container) only when every offending container runs as a non-zero ``runAsUser`` (its own or the
+    pod's); not safe when the pod or a container sets ``runAsNonRoot: false`` or ``runAsUser: 0``
+    explicitly, or when the image's user is unknown (the kubelet would refuse an image that runs as
+    root)."""
+    pod = flagged.pod
+    refuse_pod_root_allowed(pod)  # forbidden whatever the containers set
+    inherited = pod.context.get(FIELD) is True
+    offenders = [c for c in pod.containers if c.context.get(FIELD) is False or not (inherited or c.context.get(FIELD) is True)]
+    require_non_root(patch, pod, offenders, flagged.pod_wide)
+
+
 CHECK = Check(
     id="runAsNonRoot",
     level="restricted",
@@ -78,4 +92,5 @@ RULE = pss_rule(
     CHECK,
     title="Containers run as non-root",
     remediation="Set securityContext.runAsNonRoot: true on the pod (and remove any runAsNonRoot: false).",
+    fix=fix,
 )

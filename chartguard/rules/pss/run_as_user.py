@@ -11,7 +11,7 @@ explicitly) is allowed whatever it sets, since root in the container is not root
 from __future__ import annotations
 
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, is_int
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 FIELD = "runAsUser"
 
@@ -48,4 +48,5 @@ RULE = pss_rule(
     CHECK,
     title="Containers do not run as user 0",
     remediation="Remove runAsUser: 0 from the pod and its containers (set a non-zero user id, or leave it unset).",
+    fix=declined("runAsUser: 0 was set explicitly and the image may need root; choose a non-root UID yourself"),
 )

@@ -26,7 +26,7 @@ from .base import (
     pluralize,
     sorted_set,
 )
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
@@ -97,4 +97,8 @@ RULE = pss_rule(
     CHECK,
     title="Seccomp is not disabled",
     remediation="Set securityContext.seccompProfile.type to RuntimeDefault (or Localhost), or remove it; never Unconfined.",
+    fix=declined(
+        "an Unconfined seccomp profile (or one without a valid type) was chosen explicitly and the workload may "
+        "need the syscalls it allows; set RuntimeDefault yourself"
+    ),
 )

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...patching import Patch, require_seccomp
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
-from .rule import pss_rule
+from .rule import FlaggedPod, pss_rule
 
 VALID = ("RuntimeDefault", "Localhost")
 FIELD = "securityContext/seccompProfile/type"
@@ -88,6 +89,14 @@ def seccomp_profile_restricted_1_25(pod: Pod) -> Denial | None:
     return seccomp_profile_restricted_1_19(pod)
 
 
+def fix(flagged: FlaggedPod, patch: Patch) -> None:
+    """Fix: sets the pod's ``securityContext.seccompProfile.type: RuntimeDefault`` when the pod sets
+    none (on each container without a profile instead when an exemption leaves some containers
+    unchecked); not safe when the pod or a container chose Unconfined or a profile without a valid
+    type explicitly, or on a Windows pod."""
+    require_seccomp(patch, flagged.pod, flagged.pod.containers, flagged.pod_wide)
+
+
 CHECK = Check(
     id="seccompProfile_restricted",
     level="restricted",
@@ -102,4 +111,5 @@ RULE = pss_rule(
     CHECK,
     title="Seccomp profile RuntimeDefault or Localhost",
     remediation="Set securityContext.seccompProfile.type: RuntimeDefault on the pod (and remove any Unconfined profile).",
+    fix=fix,
 )

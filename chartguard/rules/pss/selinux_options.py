@@ -23,7 +23,7 @@ from .base import (
     pluralize,
     sorted_set,
 )
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 ALLOWED_TYPES_1_0 = frozenset({"", "container_t", "container_init_t", "container_kvm_t"})
 ALLOWED_TYPES_1_31 = ALLOWED_TYPES_1_0 | {"container_engine_t"}
@@ -102,4 +102,5 @@ RULE = pss_rule(
     CHECK,
     title="No custom SELinux type, user or role",
     remediation="Remove seLinuxOptions.user and .role, and leave .type unset or a container type such as container_t.",
+    fix=declined("a custom SELinux type, user or role was chosen explicitly and the workload may need it"),
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ...gofmt import go_string
 from .base import Check, Denial, Pod, VersionedCheck, mapping
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 ALLOWED_1_0 = frozenset(
     {
@@ -93,4 +93,5 @@ RULE = pss_rule(
     CHECK,
     title="Only safe sysctls",
     remediation="Remove unsafe sysctls from spec.securityContext.sysctls (only the namespaced, isolated ones are allowed).",
+    fix=declined("removing unsafe sysctls changes kernel settings the workload asked for"),
 )

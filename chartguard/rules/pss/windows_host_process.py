@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Check, Denial, Pod, VersionedCheck, any_context_sets, containers_phrase, is_true, mapping
-from .rule import pss_rule
+from .rule import declined, pss_rule
 
 
 def _host_process(context: dict[str, Any] | None) -> bool:
@@ -50,4 +50,5 @@ RULE = pss_rule(
     CHECK,
     title="No Windows HostProcess containers",
     remediation="Remove securityContext.windowsOptions.hostProcess (or set it to false) on the pod and its containers.",
+    fix=declined("a HostProcess container needs the host's privileges and cannot run without them"),
 )

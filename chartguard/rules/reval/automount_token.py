@@ -2,6 +2,9 @@
 
 ``automountServiceAccountToken must be false`` only when the pod sets it to ``true`` explicitly:
 helm-reval rewrites an unset value to false before it validates (Default policy).
+
+Fix: as ``automount-service-account-token``'s (sets it to false; not safe when the release binds
+the pod's service account to a role).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
+from ..automount_service_account_token import fix
 from ..base import Rule, RuleContext, Violation
 from .common import POD_KINDS, pod_spec
 
@@ -34,4 +38,5 @@ RULE = Rule(
     kinds=POD_KINDS,
     reference="helm-reval reval/run.go validatePodSpecSecurityFeatures",
     category="helm-reval",
+    fix=fix,
 )
