@@ -19,9 +19,8 @@ from .base import (
     Pod,
     VersionedCheck,
     any_context_sets,
-    containers_phrase,
+    forbidden_profile_types,
     join_quote,
-    mapping,
     pluralize,
     sorted_set,
 )
@@ -40,25 +39,8 @@ def apparmor_profile_1_0(pod: Pod) -> Denial | None:
         isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) for key in pod.annotations
     ):
         return None
-    setters: list[str] = []
-    bad_types: list[str] = []
-    pointers: list[str] = []
-
-    profile = mapping(pod.context.get("appArmorProfile"))
-    if profile is not None and go_string(profile.get("type")) not in ALLOWED_TYPES:
-        setters.append("pod")
-        bad_types.append(go_string(profile.get("type")))
-        pointers.append(f"{pod.spec_pointer}/securityContext/appArmorProfile/type")
-
-    names = []
-    for container in pod.containers:
-        profile = mapping(container.context.get("appArmorProfile"))
-        if profile is not None and go_string(profile.get("type")) not in ALLOWED_TYPES:
-            names.append(container.name)
-            bad_types.append(go_string(profile.get("type")))
-            pointers.append(f"{container.pointer}/securityContext/appArmorProfile/type")
-    if names:
-        setters.append(containers_phrase(names))
+    found = forbidden_profile_types(pod, "appArmorProfile", ALLOWED_TYPES)
+    setters, bad_types, pointers = found.setters, found.bad_types, found.pointers
 
     annotations = sorted(
         (f"{key}={go_quote(go_string(value))}", key)

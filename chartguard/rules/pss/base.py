@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ...gofmt import go_string
 from ...workloads import Container, Pod
 
 Level = Literal["baseline", "restricted"]
@@ -81,6 +82,37 @@ def containers_phrase(names: list[str]) -> str:
 def sorted_set(values: Iterable[str]) -> list[str]:
     """Go's ``sets.String.List()``: unique values in byte order."""
     return sorted(set(values))
+
+
+@dataclass
+class ProfileSetters:
+    """Who sets a securityContext profile (``appArmorProfile``, ``seccompProfile``) to a type the
+    check forbids: ``setters`` as PSA names them ("pod", ``containers "a", "b"``), the bad types,
+    and the pointers of the offending fields in that order."""
+
+    setters: list[str] = field(default_factory=list)
+    bad_types: list[str] = field(default_factory=list)
+    pointers: list[str] = field(default_factory=list)
+
+
+def forbidden_profile_types(pod: Pod, name: str, allowed: frozenset[str]) -> ProfileSetters:
+    """The pod's and its containers' ``securityContext.<name>`` whose ``type`` is not ``allowed``."""
+    found = ProfileSetters()
+    profile = mapping(pod.context.get(name))
+    if profile is not None and go_string(profile.get("type")) not in allowed:
+        found.setters.append("pod")
+        found.bad_types.append(go_string(profile.get("type")))
+        found.pointers.append(f"{pod.spec_pointer}/securityContext/{name}/type")
+    names = []
+    for container in pod.containers:
+        profile = mapping(container.context.get(name))
+        if profile is not None and go_string(profile.get("type")) not in allowed:
+            names.append(container.name)
+            found.bad_types.append(go_string(profile.get("type")))
+            found.pointers.append(f"{container.pointer}/securityContext/{name}/type")
+    if names:
+        found.setters.append(containers_phrase(names))
+    return found
 
 
 def mapping(value: Any) -> dict[str, Any] | None:

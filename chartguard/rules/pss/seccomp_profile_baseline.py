@@ -20,9 +20,8 @@ from .base import (
     Denial,
     Pod,
     VersionedCheck,
-    containers_phrase,
+    forbidden_profile_types,
     join_quote,
-    mapping,
     pluralize,
     sorted_set,
 )
@@ -57,32 +56,16 @@ def seccomp_profile_baseline_1_0(pod: Pod) -> Denial | None:
 
 
 def seccomp_profile_baseline_1_19(pod: Pod) -> Denial | None:
-    setters: list[str] = []
-    bad_types: list[str] = []
-    pointers: list[str] = []
-
-    profile = mapping(pod.context.get("seccompProfile"))
-    if profile is not None and go_string(profile.get("type")) not in ALLOWED_TYPES:
-        setters.append("pod")
-        bad_types.append(go_string(profile.get("type")))
-        pointers.append(f"{pod.spec_pointer}/securityContext/seccompProfile/type")
-
-    names = []
-    for container in pod.containers:
-        profile = mapping(container.context.get("seccompProfile"))
-        if profile is not None and go_string(profile.get("type")) not in ALLOWED_TYPES:
-            names.append(container.name)
-            bad_types.append(go_string(profile.get("type")))
-            pointers.append(f"{container.pointer}/securityContext/seccompProfile/type")
-    if names:
-        setters.append(containers_phrase(names))
-
-    if not setters:
+    found = forbidden_profile_types(pod, "seccompProfile", ALLOWED_TYPES)
+    if not found.setters:
         return None
     return Denial(
         reason="seccompProfile",
-        detail=f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to {join_quote(sorted_set(bad_types))}",
-        pointer=pointers[0],
+        detail=(
+            f"{' and '.join(found.setters)} must not set securityContext.seccompProfile.type to "
+            f"{join_quote(sorted_set(found.bad_types))}"
+        ),
+        pointer=found.pointers[0],
     )
 
 
