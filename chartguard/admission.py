@@ -3,22 +3,330 @@
     >>> review(body, mode="validate", profile=load_profile("nvcf"))
     {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {"uid": ..., "allowed": ...}}
 
-The same rules as ``chartguard lint``, run on the one object under admission; ``mode="mutate"``
-answers with the safe fixes as a base64 JSONPatch. Malformed reviews raise ``ReviewError`` (the
-server answers HTTP 400 with its message).
+The same rules as ``chartguard lint``, run on the one object under admission (``request.object``;
+``oldObject`` is not linted); ``mode="mutate"`` answers with the safe fixes as a base64 JSONPatch.
+Malformed reviews raise ``ReviewError`` (the server answers HTTP 400 with its message).
+
+What passes without running a rule: DELETE and CONNECT; operations other than CREATE/UPDATE;
+subresources (``status``, ``scale``, ``eviction``...) except ``pods/ephemeralcontainers``, whose
+object is the whole Pod (Pod Security Admission does the same); UPDATEs of an object being deleted
+(``metadata.deletionTimestamp``: removing finalizers must never be blocked); kinds no object rule
+of the profile applies to. ``dryRun`` requests are answered exactly like others: reviewing has no
+side effects.
+
+A denial (validate mode, an error-severity finding) is ``status.code`` 403 with ONE line::
+
+    chartguard denied <Kind> <namespace>/<name>: <reason> (<details>), <reason> (<details>) [profile <name>]
+
+one ``reason (details)`` per failing rule in report order, the rule's details joined by ``; `` and
+cut to 160 characters; the whole line is at most ``max_message_chars`` (items that do not fit become
+``, and N more``). A name set by ``generateName`` shows as ``<prefix>*``; the namespace comes from
+the request when the object has none. The rule ids of a denial are in ``auditAnnotations["rules"]``
+(comma-separated).
+
+Lower severities (and, with ``warn_only``, the errors) become ``warnings``, most severe first:
+``chartguard: <reason> (<detail>) [<rule>]`` for a warning, ``chartguard error: ...`` and
+``chartguard info: ...`` for the others; each at most 120 characters (the detail is cut), at most
+``max_warnings`` of them (the last then says how many were left out).
+
+Mutating webhooks never deny for policy (that is the validating webhook's job): ``mode="mutate"``
+always allows, with ``patchType: JSONPatch`` and the object's fix operations only when they apply
+to ``request.object`` (checked before answering: a patch that fails to apply is a 500 for the
+whole request, whatever the failurePolicy). A fix that would drop the object (hooks, CRDs) cannot
+be a mutation: no patch, a warning instead. The mutating answer's warnings are only about its patch
+(the validating webhook reports the findings, so users do not see them twice).
+
+What the rules see: the object as sent, minus ``metadata.managedFields`` (apiserver bookkeeping);
+its ``helm.sh/hook`` annotation is ignored (the object is being created whatever Helm would do), its
+size is that of its compact JSON, and ``object-name`` does not flag a ``generateName``, which the
+apiserver turns into a name itself.
+
+Secrets: the details of findings about a Secret are never put in a message or warning (the reason
+and rule id only), so ``data``/``stringData`` (also copied into kubectl's last-applied annotation)
+never leave the webhook. Internal rule errors never raise: they allow with a warning, or deny
+(code 500, ``chartguard could not check <Kind> <namespace>/<name>: internal error (<exception
+type>)``) when the profile is strict.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from .findings import Finding, Severity
+from .fix import apply_patch
 from .profile import Profile
+from .workloads import is_pod_bearing
+
+__all__ = ["API_VERSION", "KIND", "ReviewError", "Settings", "review"]
+
+API_VERSION = "admission.k8s.io/v1"
+KIND = "AdmissionReview"
+#: The Kubernetes API doc: "Limit warnings to 120 characters if possible".
+MAX_WARNING_CHARS = 120
+#: Per-rule details in a denial message are cut to this many characters.
+MAX_DETAIL_CHARS = 160
+#: Subresources whose object is checked like the main resource (the full Pod, as PSA does).
+CHECKED_SUBRESOURCES = frozenset({"ephemeralcontainers"})
+_CHECKED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
 
 
 class ReviewError(ValueError):
     """A request body that is not a usable AdmissionReview v1 (HTTP 400)."""
 
 
+@dataclass(frozen=True)
+class Settings:
+    """``review``'s keyword options.
+
+    ``warn_only``: errors become warnings and nothing is denied (a dry run of the policy).
+    ``max_warnings``: warnings per response (the apiserver keeps about 4 KiB of them).
+    ``max_message_chars``: the longest denial message.
+    ``audit_annotations``: add ``rules`` (the denying rule ids) to the response's auditAnnotations on a denial.
+    """
+
+    warn_only: bool = False
+    max_warnings: int = 10
+    max_message_chars: int = 512
+    audit_annotations: bool = True
+
+    @classmethod
+    def of(cls, settings: Mapping[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise TypeError(f"review() got unexpected setting(s): {', '.join(unknown)}")
+        made = cls(**settings)
+        if made.max_warnings < 1 or made.max_message_chars < 80:
+            raise ValueError("max_warnings must be ≥ 1 and max_message_chars ≥ 80")
+        return made
+
+
 def review(body: Any, *, mode: Literal["validate", "mutate"], profile: Profile, **settings: Any) -> dict[str, Any]:
-    """Answer one AdmissionReview (``body`` is the decoded JSON)."""
-    raise NotImplementedError("chartguard.admission.review is being written")
+    """Answer one AdmissionReview (``body`` is the decoded JSON) for the validating or mutating
+    webhook; ``settings`` as in ``Settings``. Raises ReviewError for a malformed review."""
+    if mode not in ("validate", "mutate"):
+        raise ValueError(f"mode must be 'validate' or 'mutate', not {mode!r}")
+    options = Settings.of(settings)
+    request = _request(body)
+    response: dict[str, Any] = {"uid": request["uid"], "allowed": True}
+    obj = _object_to_check(request)
+    if obj is not None and _cared_about(obj, profile):
+        _decide(response, request, obj, mode, profile, options)
+    return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
+
+
+def _request(body: Any) -> dict[str, Any]:
+    """The validated ``request`` of an AdmissionReview v1 body."""
+    if not isinstance(body, Mapping):
+        raise ReviewError(f"the body is {_type(body)}, not an AdmissionReview object")
+    if body.get("apiVersion") != API_VERSION:
+        raise ReviewError(
+            f"apiVersion is {_short(body.get('apiVersion'))}, expected {API_VERSION} (admissionReviewVersions: [v1])"
+        )
+    if body.get("kind") != KIND:
+        raise ReviewError(f"kind is {_short(body.get('kind'))}, expected {KIND}")
+    request = body.get("request")
+    if not isinstance(request, Mapping):
+        raise ReviewError(f"request is {_type(request)}, expected an object")
+    uid = request.get("uid")
+    if not isinstance(uid, str) or not uid:
+        raise ReviewError("request.uid is missing or not a non-empty string")
+    if not isinstance(request.get("operation"), str):
+        raise ReviewError("request.operation is missing or not a string")
+    for key in ("object", "oldObject"):
+        if request.get(key) is not None and not isinstance(request.get(key), Mapping):
+            raise ReviewError(f"request.{key} is {_type(request.get(key))}, expected an object or null")
+    if request["operation"] in _CHECKED_OPERATIONS and request.get("object") is None:
+        raise ReviewError(f"request.object is missing on {request['operation']}")
+    return dict(request)
+
+
+def _object_to_check(request: dict[str, Any]) -> dict[str, Any] | None:
+    """The object the rules should see, or None when the request passes without a check."""
+    if request["operation"] not in _CHECKED_OPERATIONS:
+        return None  # DELETE, CONNECT (and anything newer): nothing is being written
+    sub = request.get("subResource")
+    if sub and sub not in CHECKED_SUBRESOURCES:
+        return None  # status, scale, eviction, binding...: the object's spec is not what changes
+    obj: dict[str, Any] = request["object"]
+    if request["operation"] == "UPDATE":
+        meta = obj.get("metadata")
+        if isinstance(meta, dict) and meta.get("deletionTimestamp"):
+            return None  # finalizers being removed: never block a deletion
+    return obj
+
+
+def _cared_about(obj: dict[str, Any], profile: Profile) -> bool:
+    """Whether any object rule of the profile applies to this kind."""
+    kind = obj.get("kind")
+    kind = kind if isinstance(kind, str) else ""
+    pods = is_pod_bearing(obj)
+    return any(c.rule.scope == "object" and c.rule.applies_to(kind, pods) for c in profile.rules)
+
+
+def _decide(
+    response: dict[str, Any],
+    request: dict[str, Any],
+    obj: dict[str, Any],
+    mode: str,
+    profile: Profile,
+    options: Settings,
+) -> None:
+    """Lint ``obj`` and fill ``response`` (allowed, status, patch, warnings)."""
+    subject = _subject(obj, request)
+    try:
+        from .api import object_release
+
+        report = object_release(_without_managed_fields(obj), profile=profile).lint(fixes=mode == "mutate")
+    except Exception as exc:  # noqa: BLE001 - a rule bug must not become a 500 (or crash the server)
+        problem = f"chartguard could not check {subject}: internal error ({type(exc).__name__})"
+        if mode == "validate" and profile.strict and not options.warn_only:
+            response.update(allowed=False, status=_status(problem, 500, "InternalError"))
+        else:
+            response["warnings"] = [_cut(problem, MAX_WARNING_CHARS)]
+        return
+    secret = obj.get("kind") == "Secret"
+    findings = [f for f in report.findings if not _irrelevant(f, obj)]
+    if mode == "mutate":
+        _mutate(response, obj, report.fixes, subject)
+        return
+    errors = [f for f in findings if f.severity >= Severity.ERROR]
+    if errors and not options.warn_only:
+        message = _deny_message(subject, errors, profile.name, secret, options.max_message_chars)
+        response.update(allowed=False, status=_status(message))
+        if options.audit_annotations:
+            response["auditAnnotations"] = {"rules": ",".join(dict.fromkeys(f.rule_id for f in errors))}
+        findings = [f for f in findings if f.severity < Severity.ERROR]
+    warnings = _warnings(sorted(findings, key=lambda f: -f.severity), secret, options.max_warnings)
+    if warnings:
+        response["warnings"] = warnings
+
+
+def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without ``metadata.managedFields`` (the apiserver's bookkeeping, often half the
+    object): no rule reads it, and leaving it out keeps fixes cheap. A shallow copy; ``obj`` is
+    not modified. The patch still applies to the whole object (checked in ``_mutate``)."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return obj
+    return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+
+
+def _irrelevant(finding: Finding, obj: dict[str, Any]) -> bool:
+    """Findings that make no sense for a live object: a ``generateName`` (ReplicaSet pods) is
+    turned into a name by the apiserver itself."""
+    if finding.rule_id != "object-name":
+        return False
+    meta = obj.get("metadata")
+    return isinstance(meta, dict) and isinstance(meta.get("generateName"), str) and bool(meta["generateName"])
+
+
+def _mutate(response: dict[str, Any], obj: dict[str, Any], fixes: list[Any], subject: str) -> None:
+    """Add the object's fix as a JSONPatch, only if it applies; warn otherwise."""
+    fix = next((f for f in fixes if f.index == 0), None)
+    if fix is None:
+        return
+    if fix.drop:
+        response["warnings"] = [
+            _cut(f"chartguard cannot remove {subject} by mutation ({', '.join(fix.rules)})", MAX_WARNING_CHARS)
+        ]
+        return
+    if not fix.ops:
+        return
+    try:
+        apply_patch(obj, fix.ops)
+        patch = json.dumps(list(fix.ops), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    except Exception as exc:  # noqa: BLE001 - never send a patch that could fail to apply
+        message = f"chartguard: fixes for {subject} not applied ({type(exc).__name__}: patch does not apply)"
+        response["warnings"] = [_cut(message, MAX_WARNING_CHARS)]
+        return
+    response["patchType"] = "JSONPatch"
+    response["patch"] = base64.b64encode(patch).decode("ascii")
+
+
+def _subject(obj: dict[str, Any], request: dict[str, Any]) -> str:
+    """``Kind namespace/name`` of the object under admission (``prefix*`` for a generateName)."""
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    kind: str = obj["kind"] if isinstance(obj.get("kind"), str) else ""
+    if not kind:
+        request_kind = request.get("kind")
+        kind = request_kind.get("kind", "") if isinstance(request_kind, dict) else ""
+    name = meta.get("name") or request.get("name") or ""
+    if not name and isinstance(meta.get("generateName"), str) and meta["generateName"]:
+        name = meta["generateName"] + "*"
+    namespace = meta.get("namespace") or request.get("namespace") or ""
+    name = str(name) or "<unnamed>"
+    where = f"{namespace}/{name}" if namespace else name
+    return f"{kind or 'object'} {_cut(where, 120)}"
+
+
+def _item(reason: str, details: list[str]) -> str:
+    details = [d for d in dict.fromkeys(details) if d]
+    return f"{reason} ({_cut('; '.join(details), MAX_DETAIL_CHARS)})" if details else reason
+
+
+def _deny_message(subject: str, errors: list[Finding], profile: str, secret: bool, limit: int) -> str:
+    """The one-line denial (see the module docstring)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for finding in errors:
+        grouped.setdefault((finding.rule_id, finding.reason), []).append("" if secret else finding.detail)
+    items = [_item(reason, details) for (_, reason), details in grouped.items()]
+    head, tail = f"chartguard denied {subject}: ", f" [profile {profile}]"
+    kept: list[str] = []
+    for i, item in enumerate(items):
+        rest = len(items) - i - 1
+        more = f", and {rest} more" if rest else ""
+        candidate = ", ".join([*kept, item])
+        if len(head) + len(candidate) + len(more) + len(tail) > limit:
+            break
+        kept.append(item)
+    if not kept:  # even the first item is too long: cut it
+        room = limit - len(head) - len(tail) - len(f", and {len(items) - 1} more")
+        kept.append(_cut(items[0], max(room, 20)))
+    dropped = len(items) - len(kept)
+    more = f", and {dropped} more" if dropped else ""
+    return f"{head}{', '.join(kept)}{more}{tail}"
+
+
+def _warnings(findings: list[Finding], secret: bool, limit: int) -> list[str]:
+    """One line per finding (deduplicated), at most ``limit``: the last says how many are left out."""
+    lines = list(dict.fromkeys(_warning(f, secret) for f in findings))
+    if len(lines) > limit:
+        left = len(lines) - (limit - 1)
+        lines = [*lines[: limit - 1], f"chartguard: {left} more findings (run chartguard lint for all)"]
+    return lines
+
+
+def _warning(finding: Finding, secret: bool) -> str:
+    label = "" if finding.severity == Severity.WARNING else f" {finding.severity}"  # a warning is implied
+    head = f"chartguard{label}: {finding.reason}"
+    tail = f" [{finding.rule_id}]"
+    if secret or not finding.detail:
+        return _cut(head, MAX_WARNING_CHARS - len(tail)) + tail
+    room = MAX_WARNING_CHARS - len(head) - len(tail) - 3  # " (" and ")"
+    if room < 10:
+        return _cut(head, MAX_WARNING_CHARS - len(tail)) + tail
+    return f"{head} ({_cut(finding.detail, room)}){tail}"
+
+
+def _status(message: str, code: int = 403, reason: str = "Forbidden") -> dict[str, Any]:
+    return {"code": code, "status": "Failure", "reason": reason, "message": message}
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _type(value: Any) -> str:
+    names = {type(None): "null", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    return "missing" if value is None else _cut(repr(value), 60)

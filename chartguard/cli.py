@@ -126,6 +126,7 @@ def _policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--deployment-index", type=click.IntRange(min=0), metavar="N", help="Which of several deploymentSpecifications (0-based) [0]."),
         click.option("--service-name", metavar="NAME", help="helmChartServiceName: the Service NVCF sends inference requests to [--function's]."),
         click.option("--inference-port", type=click.IntRange(1, 65535), metavar="PORT", help="inferencePort: the Service port NVCF uses [--function's]."),
+        click.option("--instance-type", metavar="TYPE", help="NVCF instance type for the GPU rules, e.g. ON-PREM.GPU.B200_8x.x2 [--deployment's instanceType]."),
         click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Skip a rule (repeatable)."),
         click.option("--pss-level", type=click.Choice(["privileged", "baseline", "restricted"]), help="Pod Security Standards level for the pss-* rules [profile's]."),
         click.option("--pss-version", metavar="v1.N|latest", help="Pod Security Standards policy version, as your cluster's PSA runs it [profile's, usually latest]."),
@@ -136,7 +137,7 @@ def _policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _POLICY_FLAGS = ("profile", "backend", "strict", "function_file", "deployment_file", "deployment_index", "service_name",
-                 "inference_port", "disabled", "pss_level", "pss_version")  # fmt: skip
+                 "inference_port", "instance_type", "disabled", "pss_level", "pss_version")  # fmt: skip
 
 
 def _policy(flags: dict[str, Any]) -> tuple[Profile, FunctionSpec | None]:
@@ -163,6 +164,10 @@ def _policy(flags: dict[str, Any]) -> tuple[Profile, FunctionSpec | None]:
         )
         if backend is None and function.deployment is not None:
             backend = function.deployment.backend
+    if policy["instance_type"] is not None:
+        from .function import with_instance_type
+
+        function = with_instance_type(function, policy["instance_type"])
     resolved = load_profile(policy["profile"] or "nvcf", backend=backend, strict=bool(policy["strict"]))
     if policy["pss_level"] or policy["pss_version"]:
         resolved = with_pod_security(resolved, level=policy["pss_level"], version=policy["pss_version"])
@@ -482,7 +487,7 @@ def _emit(text: str, output: str | None, colour: bool = False) -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on (a non-loopback address needs --token-file or --no-auth).",
+    help="Address to listen on (a non-loopback address needs --token-file or --no-auth while /v1/* is served).",
 )
 @click.option(
     "--port",
@@ -552,13 +557,58 @@ def _emit(text: str, output: str | None, colour: bool = False) -> None:
     show_default=True,
     help="Server log level.",
 )
+@click.option(
+    "--endpoints",
+    type=click.Choice(["all", "webhook", "reval"]),
+    default="all",
+    show_default=True,
+    help="Front doors to serve: the admission webhook (/validate, /mutate, /readyz, /metrics), helm-reval's API (/v1/*, /info), or both (/healthz always).",
+)
+@click.option(
+    "-p",
+    "--profile",
+    default="nvcf",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="Webhook profile (see `chartguard profiles`); loaded once at start.",
+)
+@click.option("-b", "--backend", metavar="NAME", help="Webhook: NVCF backend the profile applies to.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Webhook: the profile's strict severities; an internal error denies instead of allowing with a warning.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds to receive a request body (slower: 408).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    type=click.IntRange(1),
+    default=120,
+    show_default=True,
+    help="Idle keep-alive seconds (keep above the apiserver's 90 s).",
+)
+@click.option(
+    "--cert-reload-interval",
+    type=click.FloatRange(0.1),
+    default=1.0,
+    show_default=True,
+    help="Seconds between checks of --cert-file/--key-file for a new certificate.",
+)
 @click.option("--allow-private-chart-hosts", is_flag=True, hidden=True, help="TEST ONLY: fetch charts from loopback addresses.")
 @_guarded
 def serve(host: str, port: int, cert_file: str | None, key_file: str | None, token_file: str | None, no_auth: bool,
           skip_validate_objects: bool, skip_sanitize_object_metadata: bool, skip_validate_images: bool,
           preserve_labels: tuple[str, ...], preserve_annotations: tuple[str, ...], allow_local_charts: bool,
-          max_body_bytes: int, concurrency: int, log_level: str, allow_private_chart_hosts: bool) -> int:  # fmt: skip
-    """Serve helm-reval's HTTP API: POST /v1/validate, POST /v1/render, GET /info, GET /healthz.
+          max_body_bytes: int, concurrency: int, log_level: str, endpoints: str, profile: str, backend: str | None,
+          strict: bool, body_timeout: float, keep_alive_timeout: int, cert_reload_interval: float,
+          allow_private_chart_hosts: bool) -> int:  # fmt: skip
+    """Serve the admission webhook (POST /validate, POST /mutate, GET /readyz, GET /metrics) and
+    helm-reval's HTTP API (POST /v1/validate, POST /v1/render, GET /info), and GET /healthz.
 
     \b
     Same request and response bodies as NVCF's helm-reval. Authentication: with --token-file,
@@ -580,7 +630,9 @@ def serve(host: str, port: int, cert_file: str | None, key_file: str | None, tok
     )
     options = RevalOptions(settings=settings, allow_local_charts=allow_local_charts, concurrency=concurrency)
     run_server(ServeConfig(host=host, port=port, cert_file=cert_file, key_file=key_file, token_file=token_file, no_auth=no_auth,
-                           max_body_bytes=max_body_bytes, log_level=log_level, reval=options))  # fmt: skip
+                           max_body_bytes=max_body_bytes, log_level=log_level, reval=options, endpoints=endpoints,
+                           profile=profile, backend=backend, strict=strict, body_timeout=body_timeout,
+                           keep_alive_timeout=keep_alive_timeout, cert_reload_interval=cert_reload_interval))  # fmt: skip
     return 0
 
 

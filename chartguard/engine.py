@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .chart import ChartSource
-from .findings import Finding, Location, ObjectRef, Report
+from .findings import Finding, Location, ObjectFix, ObjectRef, Report
 from .fix import plan_fixes
 from .function import FunctionSpec
 from .manifests import Manifest
@@ -31,9 +31,11 @@ def run_rules(
     input_path: str = "",
     function: FunctionSpec | None = None,
     values: dict[str, Any] | None = None,
+    fixes: bool = True,
 ) -> Report:
     """Check ``manifests`` (and ``hooks``, ``chart``) against ``profile``; ``values`` are those the
-    chart was rendered with, ``function`` the NVCF function definition (both optional)."""
+    chart was rendered with, ``function`` the NVCF function definition (both optional). With
+    ``fixes=False`` no repair is planned (``Report.fixes`` empty, no finding marked fixable)."""
     hooks = hooks or []
     locate = _locator(chart, input_path)
     findings: list[Finding] = []
@@ -82,7 +84,9 @@ def run_rules(
                     index=subject.index if subject is not None and violation.object is None else -1,
                 )
             )
-    findings, fixes = plan_fixes(manifests + hooks, findings, [c.rule for c in profile.rules], context_for)
+    planned: list[ObjectFix] = []
+    if fixes:
+        findings, planned = plan_fixes(manifests + hooks, findings, [c.rule for c in profile.rules], context_for)
     findings.sort(key=lambda f: (f.location.path, f.location.line, -f.severity, f.rule_id))
     return Report(
         target=target,
@@ -94,7 +98,7 @@ def run_rules(
         objects=len(manifests),
         hooks=len(hooks),
         rule_ids=[config.rule.id for config in profile.rules],
-        fixes=fixes,
+        fixes=planned,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -78,6 +78,22 @@ class FunctionSpec:
     def location(self, payload_field: str) -> Location:
         """Where ``payload_field`` (``inferencePort``) was given; empty when not from a file."""
         return self.locations.get(payload_field, Location())
+
+
+def with_instance_type(function: FunctionSpec | None, instance_type: str | None) -> FunctionSpec | None:
+    """``function`` with its deployment's ``instanceType`` set to ``instance_type`` (``--instance-type``;
+    a bare ``FunctionSpec`` when there is no function); unchanged when ``instance_type`` is None.
+
+    Any string is accepted: one not in the ``<CSP>.GPU.<GPU>_<N>x[.x<M>]`` format is an *unknown*
+    instance type for the GPU rules (``chartguard.gpu``), not an error.
+    """
+    if instance_type is None:
+        return function
+    if not isinstance(instance_type, str) or not instance_type.strip():
+        raise UsageError(f"instance type {instance_type!r}: expected a non-empty string")
+    function = function if function is not None else FunctionSpec()
+    deployment = replace(function.deployment or DeploymentSpec(), instance_type=instance_type)
+    return replace(function, deployment=deployment)
 
 
 def load_function(

@@ -145,6 +145,15 @@ FAILING = {
     "image-pull-secret-reference": ("function-ngc", {"pullSecret": False}, {}),
     "image-pull-secret-empty": ("function-ngc", {"ngcImagePullSecretName": ""}, {}),
     "config-read-only": ("function-ngc", {"writableConfig": True}, {}),
+    # GPU gating (tests/test_gpu.py has the details)
+    "gpu-resource-names": ("gpu-workloads", {"gpuResource": "nvidia.com/mig-1g.10gb"}, {}),
+    "gpu-request-limit": ("insecure", {}, {}),
+    "gpu-instance-type": ("gpu-workloads", {}, {"instance_type": "g6.full"}),
+    "gpu-pod-fits-node": ("gpu-workloads", {"gpuLimit": 2, "gpuRequest": 2}, {"instance_type": "DGXC.GPU.L40S_1x"}),
+    "gpu-whole-node": ("gpu-workloads", {"replicas": 2}, {"instance_type": "ON-PREM.GPU.B200_8x.x2"}),
+    "gpu-pod-count": ("gpu-workloads", {"gpuLimit": 8, "gpuRequest": 8}, {"instance_type": "ON-PREM.GPU.B200_8x.x2"}),
+    "gpu-node-total": ("gpu-workloads", {"replicas": 2}, {"instance_type": "DGXC.GPU.L40S_1x"}),
+    "gpu-product-selector": ("gpu-workloads", {"gpuProduct": "NVIDIA-A100"}, {"instance_type": "OCI.GPU.H100_8x"}),
     # Pod Security Standards, Baseline (the ones Restricted replaces need the pss-baseline profile)
     "pss-apparmor-profile": ("insecure", {}, {}),
     "pss-capabilities-baseline": ("insecure", {}, {"profile": "pss-baseline"}),
@@ -171,7 +180,7 @@ FAILING = {
 
 def test_every_registered_rule_has_a_failing_case() -> None:
     assert sorted(FAILING) == sorted(rule.id for rule in NVCF_RULES)
-    assert len(NVCF_RULES) == 44
+    assert len(NVCF_RULES) == 52
     # every PSA check is registered as a rule, in the pss registry's order, at the end
     assert tuple(rule.id for rule in PSS_REGISTRY) == PSS_RULES
     assert tuple(rule.id for rule in RULES[-len(PSS_RULES) :]) == PSS_RULES
@@ -731,8 +740,10 @@ def test_insecure_chart_findings_per_rule() -> None:
         "pss-seccomp-profile-restricted": 1, "pss-selinux-options": 1, "image-tag": 3,
         "pss-capabilities-restricted": 1, "resource-limits": 3, "reserved-env-vars": 1, "env-literal-secrets": 1,
         "pss-privileged": 1, "pss-allow-privilege-escalation": 1, "pss-apparmor-profile": 1,
+        "gpu-request-limit": 1,
     }  # fmt: skip
-    assert report.summary()["errors"] == 2  # the reserved variable and the container without image
+    # the reserved variable, the container without image and the GPU request without a limit
+    assert report.summary()["errors"] == 3
     assert report.summary()["warnings"] == 15
     assert all(f.location.template == "insecure/templates/deployment.yaml" for f in report.findings)
     lines = [f.location.line for f in report.findings]
@@ -1290,7 +1301,7 @@ def test_restricted_replaces_baseline_checks(rule_id: str) -> None:
 
 
 #: chart → (errors by default, errors with strict=True): strict adds one error per "should" finding.
-STRICT_ERRORS = {"insecure": (2, 2 + 12), "pss-violations": (0, 9), "bad-volumes": (4, 4 + 1)}
+STRICT_ERRORS = {"insecure": (3, 3 + 12), "pss-violations": (0, 9), "bad-volumes": (4, 4 + 1)}
 
 
 @pytest.mark.parametrize("name", sorted(STRICT_ERRORS))

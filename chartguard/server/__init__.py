@@ -1,4 +1,4 @@
-"""chartguard serve: the HTTP front doors (helm-reval API; later the admission webhook).
+"""chartguard serve: the HTTP front doors (helm-reval API and the admission webhook).
 
 :func:`create_app` builds the ASGI application (``chartguard.server.app.App``) with helm-reval's
 routes; :func:`chartguard.server.run.serve` runs it under uvicorn. Importing this package loads
@@ -9,18 +9,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .app import DEFAULT_MAX_BODY_BYTES, App, Request, Response
+from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, App, Request, Response
 
 if TYPE_CHECKING:
     from .reval_api import RevalOptions
+    from .webhook import WebhookOptions
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "App", "Request", "Response", "create_app"]
+__all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_MAX_BODY_BYTES", "App", "Request", "Response", "create_app"]
 
 
-def create_app(reval: RevalOptions | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> App:
-    """The ASGI app serving helm-reval's API (``/v1/validate``, ``/v1/render``, ``/info``, ``/healthz``)."""
-    from .reval_api import RevalOptions, add_reval_routes
+def create_app(
+    reval: RevalOptions | None = None,
+    *,
+    webhook: WebhookOptions | None = None,
+    serve_reval: bool = True,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+) -> App:
+    """The ASGI app: helm-reval's API (``/v1/validate``, ``/v1/render``, ``/info``, ``/healthz``) unless
+    ``serve_reval`` is false, and with ``webhook`` the admission webhook (``/validate``, ``/mutate``,
+    ``/readyz``, ``/metrics``; the same ``/healthz``)."""
+    app = App(max_body_bytes=max_body_bytes, body_timeout=body_timeout)
+    if serve_reval:
+        from .reval_api import RevalOptions, add_reval_routes
 
-    app = App(max_body_bytes=max_body_bytes)
-    add_reval_routes(app, reval or RevalOptions())
+        add_reval_routes(app, reval or RevalOptions())
+    if webhook is not None:
+        from .webhook import add_webhook_routes
+
+        add_webhook_routes(app, webhook)
     return app

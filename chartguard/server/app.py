@@ -11,6 +11,7 @@ unexpected exception is logged and answered ``500 {"error":"internal error"}``, 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -22,6 +23,8 @@ log = logging.getLogger("chartguard.server")
 
 #: Request bodies larger than this are refused with 413 (``chartguard serve --max-body-bytes``).
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+#: A request body not fully received within this many seconds is answered 408 (``--body-timeout``).
+DEFAULT_BODY_TIMEOUT = 10.0
 ORIGIN = "reval-service"
 
 Scope = Mapping[str, Any]
@@ -38,6 +41,7 @@ class Request:
     query: bytes
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     body: bytes = b""
+    state: Any = None  # what a handler wants to remember about the request (e.g. for its log line)
 
 
 @dataclass
@@ -76,6 +80,15 @@ def internal_error() -> Response:
     return json_response(500, {"error": "internal error"})
 
 
+async def healthz(request: Request) -> Response:
+    """``GET /healthz``: the process is alive (``200 text/plain OK``, as helm-reval answers).
+
+    One definition for every front door: the helm-reval API and the admission webhook both register
+    it with :meth:`App.ensure_route`, so neither silently replaces the other's.
+    """
+    return Response(200, b"OK", "text/plain")
+
+
 def bearer_authorizer(token: str) -> Authorizer:
     """A static bearer token (``Authorization: Bearer <token>``, scheme case-insensitive, as helm-reval parses it)."""
     expected = token.encode()
@@ -101,15 +114,38 @@ class _Route:
 class App:
     """The ASGI callable: routes, body limit, auth, and the last line of defence against exceptions."""
 
-    def __init__(self, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, not_found: Handler | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        not_found: Handler | None = None,
+    ) -> None:
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self.routes: dict[str, _Route] = {}
         self.not_found = not_found or _not_found
+        self.on_startup: list[Callable[[], None]] = []  # called inside the running event loop
         self.on_shutdown: list[Callable[[], None]] = []
 
     def route(self, path: str, methods: Iterable[str], handler: Handler, *, authorizer: Authorizer | None = None) -> None:
-        """Serve ``path`` (exact match) for ``methods``; other methods get 405 with ``Allow``."""
+        """Serve ``path`` (exact match) for ``methods``; other methods get 405 with ``Allow``.
+
+        Registering a path twice is a programming error (``ValueError``), never "last one wins".
+        """
+        if path in self.routes:
+            raise ValueError(f"route {path} is already registered")
         self.routes[path] = _Route(frozenset(m.upper() for m in methods), handler, authorizer)
+
+    def ensure_route(self, path: str, methods: Iterable[str], handler: Handler) -> None:
+        """Register a route several front doors share (``/healthz``): the same handler and methods may be
+        registered any number of times; a different one for the same path is a ``ValueError``."""
+        wanted = frozenset(m.upper() for m in methods)
+        existing = self.routes.get(path)
+        if existing is None:
+            self.routes[path] = _Route(wanted, handler, None)
+        elif existing.handler is not handler or existing.methods != wanted or existing.authorizer is not None:
+            raise ValueError(f"route {path} is already registered with another handler")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -139,9 +175,16 @@ class App:
             denied = route.authorizer(request)
             if denied is not None:
                 return api_error(401, "Unauthorized", denied)
-        body = await _read_body(receive, headers, self.max_body_bytes)
+        try:
+            body = await asyncio.wait_for(_read_body(receive, headers, self.max_body_bytes), self.body_timeout)
+        except TimeoutError:
+            response = api_error(408, "Request Timeout", f"request body not received within {self.body_timeout:g}s")
+            response.headers.append(("connection", "close"))
+            return response
         if body is None:
-            return api_error(413, "Request Entity Too Large", "http: request body too large")
+            response = api_error(413, "Request Entity Too Large", "http: request body too large")
+            response.headers.append(("connection", "close"))  # the rest of the body is not read
+            return response
         request.body = body
         return await route.handler(request)
 
@@ -149,6 +192,8 @@ class App:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                for start in self.on_startup:
+                    start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for hook in self.on_shutdown:

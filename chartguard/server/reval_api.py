@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .. import __version__
-from .app import App, Authorizer, Request, Response, api_error, internal_error, json_response
+from .app import App, Authorizer, Request, Response, api_error, healthz, internal_error, json_response
 
 log = logging.getLogger("chartguard.server")
 
@@ -92,7 +92,7 @@ def add_reval_routes(app: App, options: RevalOptions) -> None:
     app.route("/v1/validate", ["POST"], endpoint("validate"), authorizer=options.authorizer)
     app.route("/v1/render", ["POST"], endpoint("render"), authorizer=options.authorizer)
     app.route("/info", ["GET"], _info)
-    app.route("/healthz", ["GET"], _healthz)
+    app.ensure_route("/healthz", ["GET"], healthz)
 
 
 def _runner(options: RevalOptions, name: str) -> Runner:
@@ -161,10 +161,6 @@ def _refuse_local_chart(document: dict[str, Any], render: bool) -> dict[str, Any
 async def _info(request: Request) -> Response:
     body = json.dumps({"service": "chartguard", "version": __version__, "commit": "unknown"}, separators=(",", ":"))
     return Response(200, body.encode(), "application/json")
-
-
-async def _healthz(request: Request) -> Response:
-    return Response(200, b"OK", "text/plain")
 
 
 # --------------------------------------------------------------------------------------------------

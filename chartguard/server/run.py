@@ -1,5 +1,10 @@
 """Run the server under uvicorn (``chartguard serve``): listening socket, TLS, auth policy.
 
+uvicorn runs with uvloop and httptools, a keep-alive timeout above the apiserver's 90 s idle reuse
+(:data:`KEEP_ALIVE_TIMEOUT`), and a TLS context this module owns: :class:`CertReloader` watches the
+certificate and key files and loads them again into the same ``SSLContext`` when they change, so new
+connections get the new certificate without a restart (established ones keep theirs).
+
 Authentication policy (docs/server.md): with ``--token-file`` every ``/v1/*`` request needs
 ``Authorization: Bearer <token>``. Without it the API is open, which chartguard allows only on a
 loopback address unless ``--no-auth`` says otherwise. helm-reval itself authorises with JWKS or
@@ -8,8 +13,10 @@ OIDC introspection and refuses everything when neither is configured.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
+import os
 import socket
 import ssl
 import sys
@@ -17,8 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from .app import DEFAULT_MAX_BODY_BYTES, bearer_authorizer
+from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, bearer_authorizer
 from .reval_api import RevalOptions
+
+#: Above the apiserver's 90 s ``IdleConnTimeout``: the server must not close a connection the client is reusing.
+KEEP_ALIVE_TIMEOUT = 120
+log = logging.getLogger("chartguard.server")
 
 
 @dataclass
@@ -32,8 +43,15 @@ class ServeConfig:
     token_file: str | None = None
     no_auth: bool = False
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     log_level: str = "info"
     reval: RevalOptions = field(default_factory=RevalOptions)
+    endpoints: str = "all"  # all | webhook | reval
+    profile: str = "nvcf"  # the webhook's profile: a built-in name or a file
+    backend: str | None = None
+    strict: bool = False
+    cert_reload_interval: float = 1.0  # seconds between checks of the certificate files
+    keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT
 
 
 def is_loopback(host: str) -> bool:
@@ -67,6 +85,66 @@ def _tls_context(cert_file: str | None, key_file: str | None) -> None:
             raise InputError(f"cannot load the TLS certificate {cert_file} / key {key_file}: {exc}") from None
 
 
+class CertReloader:
+    """Load the certificate chain again into a live ``SSLContext`` when its files change.
+
+    The files' (mtime, size, inode) are checked every ``interval`` seconds from the event loop; a
+    change loads both files into the same context (affects only new handshakes). A half-written pair
+    (certificate and key not matching yet) fails to load: the old certificate stays in use and the
+    load is tried again at the next check.
+    """
+
+    def __init__(self, context: ssl.SSLContext, cert_file: str, key_file: str, interval: float = 1.0) -> None:
+        self.context, self.cert_file, self.key_file, self.interval = context, cert_file, key_file, interval
+        self.stamp = self._stamp()
+        self.reloads = 0
+        self.task: asyncio.Task[None] | None = None
+
+    def _stamp(self) -> tuple[tuple[int, int, int], ...] | None:
+        try:
+            return tuple((st.st_mtime_ns, st.st_size, st.st_ino) for st in map(os.stat, (self.cert_file, self.key_file)))
+        except OSError:
+            return None
+
+    def check(self) -> bool:
+        """Reload if the files changed since the last successful load; True when a new chain was loaded."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self.stamp:
+            return False
+        try:
+            self.context.load_cert_chain(self.cert_file, self.key_file)
+        except (OSError, ssl.SSLError) as exc:
+            log.warning("TLS certificate %s not reloaded (will retry): %s", self.cert_file, exc)
+            return False
+        self.stamp = stamp
+        self.reloads += 1
+        log.warning("TLS certificate %s reloaded", self.cert_file)
+        return True
+
+    def start(self) -> None:
+        """Start watching (call inside the running event loop)."""
+        self.task = asyncio.get_running_loop().create_task(self._watch())
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            self.check()
+
+
+def _log_handler() -> None:
+    """The webhook's request lines, one JSON object per line, on stderr."""
+    logger = logging.getLogger("chartguard.webhook")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def _listen(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -80,36 +158,80 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def serve(config: ServeConfig) -> None:
     """Listen and serve until interrupted (SIGINT/SIGTERM: graceful shutdown)."""
+    serve_reval = config.endpoints in ("all", "reval")
+    serve_webhook = config.endpoints in ("all", "webhook")
     if config.token_file:
         config.reval.authorizer = bearer_authorizer(read_token(config.token_file))
-    elif not is_loopback(config.host) and not config.no_auth:
+    elif serve_reval and not is_loopback(config.host) and not config.no_auth:
         raise UsageError(
             f"refusing to serve /v1/validate and /v1/render on {config.host} without authentication",
             hint="pass --token-file FILE (clients send 'Authorization: Bearer <token>'), or --no-auth to accept anyone",
         )
     _tls_context(config.cert_file, config.key_file)
 
+    webhook = None
+    if serve_webhook:
+        from ..profile import load_profile
+        from .webhook import WebhookOptions
+
+        profile = load_profile(config.profile, backend=config.backend, strict=config.strict)
+        webhook = WebhookOptions(profile=profile, strict=config.strict)
+
     import uvicorn
 
     from . import create_app
 
-    app = create_app(config.reval, max_body_bytes=config.max_body_bytes)
+    app = create_app(
+        config.reval,
+        webhook=webhook,
+        serve_reval=serve_reval,
+        max_body_bytes=config.max_body_bytes,
+        body_timeout=config.body_timeout,
+    )
     sock = _listen(config.host, config.port)
     uvicorn_config = uvicorn.Config(
         app,
         ssl_certfile=config.cert_file,
         ssl_keyfile=config.key_file,
         log_level=config.log_level,
+        loop=_loop(),
+        http="httptools",
         lifespan="on",
         ws="none",
+        access_log=False,  # the webhook logs one JSON line per review itself
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=config.keep_alive_timeout,
         timeout_graceful_shutdown=10,
     )
+    uvicorn_config.load()  # builds the SSLContext the reloader keeps up to date
+    if config.cert_file and config.key_file and uvicorn_config.ssl is not None:
+        reloader = CertReloader(uvicorn_config.ssl, config.cert_file, config.key_file, config.cert_reload_interval)
+        app.on_startup.append(reloader.start)
+        app.on_shutdown.append(reloader.stop)
     host, port = sock.getsockname()[:2]
     scheme = "https" if config.cert_file else "http"
     shown = f"[{host}]" if ":" in host else host
     auth = "bearer token" if config.token_file else "no authentication"
-    print(f"chartguard: serving the helm-reval API on {scheme}://{shown}:{port} ({auth})", file=sys.stderr, flush=True)
+    if serve_reval:
+        print(f"chartguard: serving the helm-reval API on {scheme}://{shown}:{port} ({auth})", file=sys.stderr, flush=True)
+    if webhook is not None:
+        name = getattr(webhook.profile, "name", config.profile)
+        print(
+            f"chartguard: serving the admission webhook on {scheme}://{shown}:{port} (/validate, /mutate; profile {name})",
+            file=sys.stderr,
+            flush=True,
+        )
     logging.getLogger("chartguard.server").setLevel(config.log_level.upper())
+    logging.getLogger("chartguard.webhook").setLevel(config.log_level.upper())
+    _log_handler()
     uvicorn.Server(uvicorn_config).run(sockets=[sock])
+
+
+def _loop() -> str:
+    """uvloop where it is installed (CPython on Linux/macOS), else asyncio."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"

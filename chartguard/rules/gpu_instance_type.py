@@ -1,0 +1,60 @@
+"""A workload that asks for GPUs has a known instance type.
+
+The GPU rules can only check a GPU workload against its instance type. The type comes from
+``--instance-type`` (or the function's deployment ``instanceType``), else from the annotation
+``nvcf.nvidia.io/instance-type-name`` on the object or its pod template (NVCA stamps both; extra
+keys: param ``instance_type_annotations``). A GPU request with no instance type, or one in another
+format (GFN types such as ``g6.full``), is flagged unless param ``allow_unknown`` is true; param
+``allow_missing`` lets a GPU request with no instance type at all pass (an unknown one is still
+flagged). The object's own annotation and its pod template's must also agree (``inconsistent
+instance type``).
+
+Severity: an error by default (the admission gate denies). The ``nvcf`` lint profile makes it a
+warning and sets ``allow_missing``, because chart authors usually lint without knowing the
+instance type (and NVCA stamps the annotation only at deploy time): lint with ``--instance-type``
+(e.g. ``ON-PREM.GPU.B200_8x.x2``) or ``--deployment`` to run the GPU rules; an instance type given
+in another format is then a warning. A webhook profile that gates GPUs should leave
+``allow_missing`` false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..findings import Severity
+from ..gpu import COMMON_DEFAULTS, gpu_params_schema, requests_any_gpu, resolve_instance_type
+from ..manifests import Manifest
+from .base import Rule, RuleContext, Violation
+
+
+def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
+    resolution = resolve_instance_type(manifest.obj, ctx.function, ctx.params)
+    if resolution.conflict:
+        yield Violation(detail=resolution.conflict, pointer="/metadata/annotations", reason="inconsistent instance type")
+    if ctx.params["allow_unknown"] or resolution.instance_type is not None:
+        return
+    if resolution.name is None and ctx.params["allow_missing"]:
+        return
+    pods = [pod for pod in ctx.pods(manifest) if requests_any_gpu(pod)]
+    if pods:
+        yield Violation(detail=f"{resolution.why}: GPU rules not checked", pointer=pods[0].spec_pointer)
+
+
+RULE = Rule(
+    id="gpu-instance-type",
+    title="GPU workloads have a known instance type",
+    reason="GPU request with no known instance type",
+    severity=Severity.ERROR,
+    remediation="Lint with --instance-type <CSP>.GPU.<GPU>_<N>x[.x<M>] (or --deployment); at admission NVCA "
+    "sets the nvcf.nvidia.io/instance-type-name annotation.",
+    check=check,
+    doc=__doc__ or "",
+    pods=True,
+    params_schema=gpu_params_schema(
+        allow_unknown={"type": "boolean", "description": "GPU requests with no known instance type pass"},
+        allow_missing={"type": "boolean", "description": "GPU requests with no instance type at all pass"},
+    ),
+    defaults={**COMMON_DEFAULTS, "allow_unknown": False, "allow_missing": False},
+    reference="admission-and-gpu.md 5.2, 5.3, 5.4 (G9)",
+    category="gpu",
+)

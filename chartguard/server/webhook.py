@@ -1,0 +1,289 @@
+"""The admission webhook's HTTP front door: ``POST /validate``, ``POST /mutate``, ``/readyz``, ``/metrics``.
+
+Each ``POST`` carries an ``AdmissionReview`` (``admission.k8s.io/v1``) and is answered by the pure core
+:func:`chartguard.admission.review` with the profile ``chartguard serve --profile`` loaded at start.
+Statuses (docs/server.md):
+
+- ``200`` with an ``AdmissionReview`` for every well-formed review, whatever the verdict; if the core
+  fails unexpectedly the review is still answered (allowed with a warning, or denied under
+  ``--strict``), never a traceback;
+- ``400`` with a reason for a body that is not JSON, not an ``AdmissionReview`` v1 or has no
+  ``request.uid`` (the apiserver then applies the webhook's ``failurePolicy``); ``413`` and ``408``
+  come from :class:`~chartguard.server.app.App` (body limit, body timeout).
+
+One JSON log line per review (logger ``chartguard.webhook``): uid, kind, namespace/name, operation,
+allowed, rules, latency. Only metadata is logged: never the object, the patch or the messages, so
+Secret data cannot reach the logs. Nothing here imports the Helm engine (the webhook's RSS budget).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import traceback
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from .app import App, Request, Response, healthz
+
+log = logging.getLogger("chartguard.webhook")
+
+API_VERSION = "admission.k8s.io/v1"
+KIND = "AdmissionReview"
+#: Latency histogram buckets (seconds): the apiserver's timeout is 1-30 s, the budget 10 ms at p99.
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_RULE_ID = re.compile(r"\[([a-z0-9][a-z0-9-]*[a-z0-9])\]")
+
+Mode = Literal["validate", "mutate"]
+Reviewer = Callable[..., dict[str, Any]]
+
+
+@dataclass
+class WebhookOptions:
+    """What ``chartguard serve`` configures for the webhook routes."""
+
+    profile: Any  # chartguard.profile.Profile, loaded before the server starts
+    strict: bool = False  # an internal error denies (else: allowed with a warning)
+    settings: dict[str, Any] = field(default_factory=dict)  # extra keywords for admission.review
+    review: Reviewer | None = None  # chartguard.admission.review unless a test swaps it
+    ready: Callable[[], str | None] | None = None  # None: ready; else why not (e.g. no certificate)
+
+
+class Metrics:
+    """Prometheus counters and a latency histogram, written by hand (one event loop: no locks)."""
+
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, int], int] = defaultdict(int)
+        self.denials: dict[str, int] = defaultdict(int)
+        self.buckets: dict[str, list[int]] = {}
+        self.sums: dict[str, float] = defaultdict(float)
+        self.extra: dict[str, int] = defaultdict(int)  # e.g. cert reloads
+
+    def observe(self, endpoint: str, code: int, seconds: float) -> None:
+        """Count one request to ``endpoint`` answered ``code`` in ``seconds``."""
+        self.requests[(endpoint, code)] += 1
+        counts = self.buckets.get(endpoint)
+        if counts is None:
+            counts = self.buckets[endpoint] = [0] * (len(BUCKETS) + 1)
+        counts[bisect_left(BUCKETS, seconds)] += 1
+        self.sums[endpoint] += seconds
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition format (0.0.4)."""
+        out = [
+            "# HELP chartguard_webhook_requests_total Admission requests by endpoint and HTTP status.",
+            "# TYPE chartguard_webhook_requests_total counter",
+        ]
+        out += [
+            f'chartguard_webhook_requests_total{{endpoint="{e}",code="{c}"}} {n}' for (e, c), n in sorted(self.requests.items())
+        ]
+        out += [
+            "# HELP chartguard_webhook_denials_total Denied admission requests by rule.",
+            "# TYPE chartguard_webhook_denials_total counter",
+        ]
+        out += [f'chartguard_webhook_denials_total{{rule="{rule}"}} {n}' for rule, n in sorted(self.denials.items())]
+        out += [
+            "# HELP chartguard_webhook_request_duration_seconds Time to answer an admission request.",
+            "# TYPE chartguard_webhook_request_duration_seconds histogram",
+        ]
+        for endpoint, counts in sorted(self.buckets.items()):
+            total = 0
+            for bound, count in zip((*BUCKETS, float("inf")), counts, strict=True):
+                total += count
+                le = "+Inf" if bound == float("inf") else repr(bound)
+                out.append(f'chartguard_webhook_request_duration_seconds_bucket{{endpoint="{endpoint}",le="{le}"}} {total}')
+            out.append(f'chartguard_webhook_request_duration_seconds_sum{{endpoint="{endpoint}"}} {self.sums[endpoint]!r}')
+            out.append(f'chartguard_webhook_request_duration_seconds_count{{endpoint="{endpoint}"}} {total}')
+        for name, value in sorted(self.extra.items()):
+            out += [f"# TYPE chartguard_{name} counter", f"chartguard_{name} {value}"]
+        return ("\n".join(out) + "\n").encode()
+
+
+class BadReview(ValueError):
+    """The body is not an AdmissionReview v1 this server can answer (HTTP 400)."""
+
+
+def envelope(body: bytes) -> dict[str, Any]:
+    """The decoded review, checked as far as the server needs it (JSON, apiVersion, kind, request.uid)."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadReview(f"malformed JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise BadReview("the body is not a JSON object")
+    if document.get("apiVersion") != API_VERSION or document.get("kind") != KIND:
+        got = f"{document.get('apiVersion')!r} {document.get('kind')!r}"[:120]
+        raise BadReview(f"expected apiVersion {API_VERSION} kind {KIND}, got {got}")
+    request = document.get("request")
+    if not isinstance(request, dict):
+        raise BadReview("the AdmissionReview has no request")
+    uid = request.get("uid")
+    if not isinstance(uid, str) or not uid:
+        raise BadReview("the AdmissionReview request has no uid")
+    return document
+
+
+def denial_rules(response: dict[str, Any]) -> list[str]:
+    """The rule ids a denial names: the core's ``rules`` audit annotation, else the ``[rule-id]`` tags
+    of the status message."""
+    annotations = response.get("auditAnnotations")
+    if isinstance(annotations, dict):
+        value = annotations.get("rules")
+        if isinstance(value, str):
+            return sorted({rule.strip() for rule in value.split(",") if rule.strip()})
+    status = response.get("status")
+    message = status.get("message") if isinstance(status, dict) else None
+    return sorted(set(_RULE_ID.findall(message))) if isinstance(message, str) else []
+
+
+def rules_of(response: dict[str, Any]) -> list[str]:
+    """Every rule id a response names (denial and warnings), for the log line."""
+    rules = set(denial_rules(response))
+    warnings = response.get("warnings")
+    if isinstance(warnings, list):
+        rules.update(rule for warning in warnings if isinstance(warning, str) for rule in _RULE_ID.findall(warning))
+    return sorted(rules)
+
+
+def _bad_request(reason: str) -> Response:
+    return Response(400, orjson.dumps({"error": "bad request", "reason": reason}), "application/json")
+
+
+def _fallback(uid: str, strict: bool, message: str) -> dict[str, Any]:
+    """The answer when the core fails: deny (strict) or allow with a warning; never an exception."""
+    response: dict[str, Any] = {"uid": uid, "allowed": not strict}
+    if strict:
+        response["status"] = {"status": "Failure", "code": 500, "reason": "InternalError", "message": message}
+    else:
+        response["warnings"] = [message]
+    return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
+
+
+def add_webhook_routes(app: App, options: WebhookOptions, metrics: Metrics | None = None) -> Metrics:
+    """Register ``/validate``, ``/mutate``, ``/readyz``, ``/metrics`` and the shared ``/healthz`` on ``app``."""
+    metrics = metrics or Metrics()
+    state = {"started": False, "stopping": False}
+    app.on_startup.append(lambda: state.update(started=True))
+    app.on_shutdown.append(lambda: state.update(stopping=True))
+
+    def endpoint(mode: Mode) -> Callable[[Request], Any]:
+        path = "/" + mode
+
+        async def handle(request: Request) -> Response:
+            started = time.perf_counter()
+            response = _answer(request, mode, options, metrics)
+            seconds = time.perf_counter() - started
+            metrics.observe(path, response.status, seconds)
+            _log(request, response, path, seconds)
+            return response
+
+        return handle
+
+    async def readyz(request: Request) -> Response:
+        reason = None if state["started"] else "starting"
+        if state["stopping"]:
+            reason = "shutting down"
+        if reason is None and options.ready is not None:
+            reason = options.ready()
+        if reason is not None:
+            return Response(503, orjson.dumps({"ready": False, "reason": reason}), "application/json")
+        return Response(200, orjson.dumps({"ready": True, "profile": getattr(options.profile, "name", None)}), "application/json")
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8")
+
+    app.route("/validate", ["POST"], endpoint("validate"))
+    app.route("/mutate", ["POST"], endpoint("mutate"))
+    app.route("/readyz", ["GET"], readyz)
+    app.route("/metrics", ["GET"], metrics_endpoint)
+    app.ensure_route("/healthz", ["GET"], healthz)
+    return metrics
+
+
+@dataclass
+class _Answered:
+    """What the log line and the metrics need from one review (metadata only)."""
+
+    uid: str = ""
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+    operation: str = ""
+    allowed: bool | None = None
+    rules: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+def _answer(request: Request, mode: Mode, options: WebhookOptions, metrics: Metrics) -> Response:
+    answered = _Answered()
+    request.state = answered  # for the log line
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        answered.reason = f"Content-Type must be application/json, got {media or 'none'!r}"
+        return _bad_request(answered.reason)
+    try:
+        document = envelope(request.body)
+    except BadReview as exc:
+        answered.reason = str(exc)
+        return _bad_request(answered.reason)
+    review_request = document["request"]
+    answered.uid = review_request["uid"]
+    kind = review_request.get("kind")
+    if isinstance(kind, dict):
+        answered.kind = "/".join(str(kind.get(k) or "") for k in ("group", "version", "kind")).lstrip("/")
+    answered.namespace = str(review_request.get("namespace") or "")
+    answered.name = str(review_request.get("name") or "")
+    answered.operation = str(review_request.get("operation") or "")
+    from ..admission import ReviewError, review
+
+    reviewer: Reviewer = options.review or review
+
+    try:
+        result = reviewer(document, mode=mode, profile=options.profile, **options.settings)
+    except ReviewError as exc:
+        answered.reason = str(exc)[:300]
+        return _bad_request(answered.reason)
+    except Exception as exc:  # noqa: BLE001 - a well-formed review is always answered
+        # the frames, not the message: an exception's text may quote the object (Secret data)
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("admission.review failed for uid %s: %s\n%s", answered.uid, type(exc).__name__, frames)
+        result = _fallback(answered.uid, options.strict, f"chartguard could not review this object ({type(exc).__name__})")
+    response = result.get("response") if isinstance(result, dict) else None
+    if not isinstance(response, dict):
+        log.error("admission.review returned no response for uid %s", answered.uid)
+        result = _fallback(answered.uid, options.strict, "chartguard could not review this object (no response)")
+        response = result["response"]
+    answered.allowed = bool(response.get("allowed"))
+    answered.rules = rules_of(response)
+    if not answered.allowed:
+        for rule in denial_rules(response) or ["unknown"]:
+            metrics.denials[rule] += 1
+    return Response(200, orjson.dumps(result), "application/json")
+
+
+def _log(request: Request, response: Response, path: str, seconds: float) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    answered: _Answered = getattr(request, "state", None) or _Answered()
+    line: dict[str, Any] = {
+        "msg": "admission",
+        "endpoint": path,
+        "code": response.status,
+        "uid": answered.uid,
+        "kind": answered.kind,
+        "namespace": answered.namespace,
+        "name": answered.name,
+        "operation": answered.operation,
+        "allowed": answered.allowed,
+        "rules": answered.rules,
+        "latency_ms": round(seconds * 1000, 3),
+    }
+    if answered.reason:
+        line["reason"] = answered.reason
+    log.info(orjson.dumps(line).decode())

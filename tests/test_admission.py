@@ -1,0 +1,577 @@
+"""The pure admission core: AdmissionReview v1 in, the response out (chartguard.admission.review).
+
+Every saved sample of ../shared/admission-samples goes through both modes and two profiles; the
+hand-written reviews cover denial messages, UPDATE, subresources, DELETE/CONNECT, dryRun, Secrets,
+malformed bodies and the limits on warnings and messages. Patches are checked with the independent
+``jsonpatch`` package.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+import pytest
+from conftest import SHARED
+from hypothesis import given, settings
+from test_fix_properties import workloads
+
+from chartguard import admission
+from chartguard.admission import ReviewError, review
+from chartguard.fix import apply_patch
+from chartguard.profile import load_profile
+
+SAMPLES = SHARED / "admission-samples"
+SAMPLE_FILES = sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []
+RESPONSE_KEYS = {"uid", "allowed", "status", "patch", "patchType", "warnings", "auditAnnotations"}
+SECRET_VALUE = "hunter2-very-secret-value"
+
+
+@pytest.fixture(scope="module")
+def nvcf():
+    return load_profile("nvcf")
+
+
+@pytest.fixture(scope="module")
+def strict():
+    return load_profile("nvcf-strict")
+
+
+def make_review(
+    obj: Any, operation: str = "CREATE", *, uid: str = "705ab4f5-6393-11e8-b7cc-42010a800002", **request: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"uid": uid, "operation": operation, "object": obj, "namespace": "default", **request}
+    if isinstance(obj, dict) and "kind" not in request:
+        group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+        body["kind"] = {"group": group, "version": version, "kind": obj.get("kind")}
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": body}
+
+
+def deployment(**pod: Any) -> dict[str, Any]:
+    """A Deployment that passes nvcf-strict; keyword arguments replace pod spec fields."""
+    spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container("web")],
+    }
+    spec.update(pod)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec},
+        },
+    }
+
+
+def container(name: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "image": "nvcr.io/acme/web:1.4.2",
+        "resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        **fields,
+    }
+
+
+def pod(**spec: Any) -> dict[str, Any]:
+    """A bare Pod (no securityContext, unpinned image: many warnings under nvcf)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}], **spec},
+    }
+
+
+def check_shape(answer: dict[str, Any], body: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The response contract of admission-and-gpu.md 1.3; returns ``response``."""
+    assert set(answer) == {"apiVersion", "kind", "response"}
+    assert answer["apiVersion"] == "admission.k8s.io/v1" and answer["kind"] == "AdmissionReview"
+    response = answer["response"]
+    assert set(response) <= RESPONSE_KEYS
+    assert response["uid"] == body["request"]["uid"]
+    assert isinstance(response["allowed"], bool)
+    assert ("patch" in response) == ("patchType" in response)
+    if mode == "validate":
+        assert "patch" not in response
+    else:
+        assert response["allowed"] is True  # mutating webhooks never deny for policy
+    if "patch" in response:
+        assert response["patchType"] == "JSONPatch"
+        assert body["request"]["operation"] in ("CREATE", "UPDATE")
+    if response["allowed"]:
+        assert "status" not in response
+    else:
+        status = response["status"]
+        assert isinstance(status["message"], str) and "\n" not in status["message"]
+        assert status["status"] == "Failure"
+        if status["message"].startswith("chartguard could not check "):
+            assert (status["code"], status["reason"]) == (500, "InternalError")
+        else:
+            assert status["message"].startswith("chartguard denied ")
+            assert (status["code"], status["reason"]) == (403, "Forbidden")
+    for warning in response.get("warnings", []):
+        assert isinstance(warning, str) and len(warning) <= admission.MAX_WARNING_CHARS and "\n" not in warning
+    assert len(response.get("warnings", [])) <= 10
+    json.dumps(answer, allow_nan=False)  # JSON-ready
+    return response
+
+
+def decoded_patch(response: dict[str, Any]) -> list[dict[str, Any]]:
+    patch = json.loads(base64.b64decode(response["patch"], validate=True))
+    assert isinstance(patch, list) and patch
+    return patch
+
+
+def apply_with_jsonpatch(obj: dict[str, Any], patch: list[dict[str, Any]]) -> dict[str, Any]:
+    return jsonpatch.JsonPatch(patch).apply(copy.deepcopy(obj))
+
+
+# --- the saved samples ------------------------------------------------------------------------
+
+
+def _sample_ids() -> list[Any]:
+    if not SAMPLE_FILES:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SAMPLES} is absent (../shared is not beside this checkout)"))]
+    return [pytest.param(path, id=path.name) for path in SAMPLE_FILES]
+
+
+#: (file prefix, profile) → allowed by the validating webhook
+EXPECTED_ALLOWED = {
+    ("01", "nvcf"): True,  # operation "operationValue" on subresource "subResourceValue": nothing to check
+    ("01", "nvcf-strict"): True,
+    ("02", "nvcf"): True,  # privileged nginx: PSS findings are warnings under nvcf
+    ("02", "nvcf-strict"): False,  # ... and errors under nvcf-strict
+    ("03", "nvcf"): True,
+    ("03", "nvcf-strict"): False,
+    ("04", "nvcf"): True,  # DELETE
+    ("04", "nvcf-strict"): True,
+}
+
+
+@pytest.mark.parametrize("profile_name", ["nvcf", "nvcf-strict"])
+@pytest.mark.parametrize("mode", ["validate", "mutate"])
+@pytest.mark.parametrize("path", _sample_ids())
+def test_samples(path: Path, mode: str, profile_name: str):
+    body = json.loads(path.read_text(encoding="utf-8"))
+    original = copy.deepcopy(body)
+    answer = review(body, mode=mode, profile=load_profile(profile_name))
+    assert body == original  # the request is not modified
+    response = check_shape(answer, body, mode)
+    expected = EXPECTED_ALLOWED.get((path.name[:2], profile_name), True)
+    assert response["allowed"] is (expected if mode == "validate" else True)
+    obj = body["request"].get("object")
+    if "patch" in response:
+        patched = apply_with_jsonpatch(obj, decoded_patch(response))
+        again = review(make_review(patched), mode="mutate", profile=load_profile(profile_name))
+        assert "patch" not in again["response"]  # idempotent: the patched object needs nothing more
+    if body["request"]["operation"] == "DELETE":
+        assert response == {"uid": body["request"]["uid"], "allowed": True}
+
+
+def test_sample_deployment_messages(strict, nvcf):
+    body = json.loads((_need(SAMPLES / "02-whorf-deployment-create-real.json")).read_text(encoding="utf-8"))
+    denied = review(body, mode="validate", profile=strict)["response"]
+    message = denied["status"]["message"]
+    assert message.startswith("chartguard denied Deployment nginx/nginx: ")
+    assert 'privileged (container "nginx" must not set securityContext.privileged=true)' in message
+    assert message.endswith(" [profile nvcf-strict]") and len(message) <= 512
+    assert "pss-privileged" in denied["auditAnnotations"]["rules"].split(",")
+    warned = review(body, mode="validate", profile=nvcf)["response"]
+    assert any(w.startswith("chartguard: privileged ") and w.endswith("[pss-privileged]") for w in warned["warnings"])
+    patch = decoded_patch(review(body, mode="mutate", profile=nvcf)["response"])
+    assert all(not op["path"].startswith("/metadata/managedFields") for op in patch)
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared is not beside this checkout)")
+    return path
+
+
+# --- hand-written reviews -----------------------------------------------------------------------
+
+
+def test_compliant_deployment_is_allowed_silently(strict):
+    for mode in ("validate", "mutate"):
+        body = make_review(deployment())
+        assert check_shape(review(body, mode=mode, profile=strict), body, mode) == {
+            "uid": body["request"]["uid"],
+            "allowed": True,
+        }
+
+
+def test_violating_deployment_is_denied_with_one_psa_style_line(strict):
+    body = make_review(deployment(hostNetwork=True, volumes=[{"name": "d", "hostPath": {"path": "/data"}}]))
+    response = check_shape(review(body, mode="validate", profile=strict), body, "validate")
+    assert response["allowed"] is False
+    assert response["status"]["message"] == (
+        "chartguard denied Deployment default/web: host namespaces (hostNetwork=true), "
+        'restricted volume types (volume "d" uses restricted volume type "hostPath"), '
+        'volume type not allowed (volume "d": hostPath) [profile nvcf-strict]'
+    )
+    assert response["auditAnnotations"] == {"rules": "pss-host-namespaces,pss-restricted-volumes,volume-types"}
+
+
+def test_errors_deny_and_lower_severities_warn(nvcf):
+    body = make_review(deployment(hostNetwork=True, volumes=[{"name": "d", "hostPath": {"path": "/data"}}]))
+    response = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+    assert response["status"]["message"] == (
+        'chartguard denied Deployment default/web: volume type not allowed (volume "d": hostPath) [profile nvcf]'
+    )
+    assert "chartguard: host namespaces (hostNetwork=true) [pss-host-namespaces]" in response["warnings"]
+
+
+def test_service_denied_and_mutated(nvcf):
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"type": "NodePort", "ports": [{"port": 80}]},
+    }
+    body = make_review(service)
+    denied = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+    # no metadata.namespace on CREATE: the request's namespace names the object
+    assert (
+        denied["status"]["message"]
+        == "chartguard denied Service default/web: Service type is not ClusterIP (type: NodePort) [profile nvcf]"
+    )
+    mutated = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
+    patched = apply_with_jsonpatch(service, decoded_patch(mutated))
+    assert patched["spec"]["type"] == "ClusterIP"
+    assert review(make_review(patched), mode="validate", profile=nvcf)["response"]["allowed"] is True
+
+
+def test_warn_only_never_denies(strict):
+    body = make_review(deployment(hostNetwork=True))
+    response = check_shape(review(body, mode="validate", profile=strict, warn_only=True), body, "validate")
+    assert response["allowed"] is True
+    assert response["warnings"][0] == "chartguard error: host namespaces (hostNetwork=true) [pss-host-namespaces]"
+
+
+def test_generate_name_pods_are_not_denied_for_their_name(strict):
+    obj = pod()
+    obj["metadata"] = {"generateName": "web-5d9f-", "namespace": "default"}
+    obj["spec"] = deployment(hostNetwork=True)["spec"]["template"]["spec"]
+    body = make_review(obj, name="")
+    response = check_shape(review(body, mode="validate", profile=strict), body, "validate")
+    assert response["status"]["message"] == (
+        "chartguard denied Pod default/web-5d9f-*: host namespaces (hostNetwork=true) [profile nvcf-strict]"
+    )
+    assert "object-name" not in response["auditAnnotations"]["rules"]
+
+
+def test_update_checks_the_new_object(strict):
+    old, new = deployment(), deployment(hostPID=True)
+    body = make_review(new, "UPDATE", oldObject=old)
+    assert check_shape(review(body, mode="validate", profile=strict), body, "validate")["allowed"] is False
+    body = make_review(old, "UPDATE", oldObject=new)  # fixing a bad object is allowed
+    assert check_shape(review(body, mode="validate", profile=strict), body, "validate")["allowed"] is True
+
+
+def test_update_of_an_object_being_deleted_passes(strict):
+    bad = deployment(hostPID=True)
+    bad["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    body = make_review(bad, "UPDATE", oldObject=bad)
+    assert check_shape(review(body, mode="validate", profile=strict), body, "validate")["allowed"] is True
+
+
+def test_scale_subresource_passes(strict):
+    scale = {
+        "apiVersion": "autoscaling/v1",
+        "kind": "Scale",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"replicas": 5},
+        "status": {"replicas": 1, "selector": "app=web"},
+    }
+    body = make_review(
+        scale,
+        "UPDATE",
+        oldObject={**scale, "spec": {"replicas": 1}},
+        subResource="scale",
+        resource={"group": "apps", "version": "v1", "resource": "deployments"},
+    )
+    for mode in ("validate", "mutate"):
+        assert check_shape(review(body, mode=mode, profile=strict), body, mode) == {
+            "uid": body["request"]["uid"],
+            "allowed": True,
+        }
+
+
+def test_status_subresource_passes_but_ephemeral_containers_are_checked(strict):
+    bad = pod(hostNetwork=True)
+    status = make_review(bad, "UPDATE", oldObject=bad, subResource="status")
+    assert review(status, mode="validate", profile=strict)["response"]["allowed"] is True
+    ephemeral = make_review(bad, "UPDATE", oldObject=bad, subResource="ephemeralcontainers")
+    assert review(ephemeral, mode="validate", profile=strict)["response"]["allowed"] is False
+
+
+@pytest.mark.parametrize("operation", ["DELETE", "CONNECT"])
+def test_delete_and_connect_pass(strict, operation):
+    bad = pod(hostNetwork=True)
+    body = make_review(
+        None, operation, oldObject=bad if operation == "DELETE" else None, kind={"group": "", "version": "v1", "kind": "Pod"}
+    )
+    for mode in ("validate", "mutate"):
+        assert check_shape(review(body, mode=mode, profile=strict), body, mode) == {
+            "uid": body["request"]["uid"],
+            "allowed": True,
+        }
+
+
+def test_dry_run_answers_like_a_real_request(strict):
+    bad = deployment(hostIPC=True)
+    for mode in ("validate", "mutate"):
+        real = review(make_review(bad, dryRun=False), mode=mode, profile=strict)
+        dry = review(make_review(bad, dryRun=True), mode=mode, profile=strict)
+        assert dry == real
+
+
+def test_kinds_no_rule_cares_about_pass_fast(monkeypatch):
+    profile = load_profile("pss-restricted")  # pod rules only
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("linted an object no rule applies to")
+
+    monkeypatch.setattr("chartguard.api.object_release", boom)
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}
+    body = make_review(config_map)
+    assert check_shape(review(body, mode="validate", profile=profile), body, "validate")["allowed"] is True
+
+
+def test_internal_rule_error_allows_with_warning_or_denies_when_strict(monkeypatch, nvcf, strict):
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(SECRET_VALUE)
+
+    monkeypatch.setattr("chartguard.api.object_release", broken)
+    body = make_review(deployment())
+    allowed = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+    assert allowed["allowed"] is True
+    assert allowed["warnings"] == ["chartguard could not check Deployment default/web: internal error (RuntimeError)"]
+    denied = check_shape(review(body, mode="validate", profile=strict), body, "validate")
+    assert denied["allowed"] is False and SECRET_VALUE not in json.dumps(denied)
+    assert check_shape(review(body, mode="mutate", profile=strict), body, "mutate")["allowed"] is True
+
+
+def test_secret_data_is_never_echoed(nvcf, strict):
+    encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "creds",
+            "namespace": "default",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": json.dumps({"data": {"password": encoded}})},
+        },
+        "type": "Opaque",
+        "data": {"password": encoded, "blob": base64.b64encode(b"x" * 1_100_000).decode()},
+        "stringData": {"token": SECRET_VALUE},
+    }
+    for profile in (nvcf, strict):
+        for mode in ("validate", "mutate"):
+            body = make_review(secret)
+            answer = review(body, mode=mode, profile=profile)
+            response = check_shape(answer, body, mode)
+            text = json.dumps(answer)
+            assert SECRET_VALUE not in text and encoded not in text
+            if mode == "validate":  # too large: denied, with the reason only
+                assert (
+                    response["status"]["message"]
+                    == f"chartguard denied Secret default/creds: object too large [profile {profile.name}]"
+                )
+    # a warning about a Secret carries no detail either
+    odd = {**secret, "apiVersion": "v2", "data": {"password": encoded}}
+    answer = review(make_review(odd), mode="validate", profile=nvcf)
+    assert SECRET_VALUE not in json.dumps(answer) and encoded not in json.dumps(answer)
+
+
+def test_literal_credentials_in_env_are_not_echoed(nvcf):
+    obj = deployment(containers=[container("web", env=[{"name": "DB_PASSWORD", "value": SECRET_VALUE}])])
+    answer = review(make_review(obj), mode="validate", profile=nvcf)
+    warnings = answer["response"]["warnings"]
+    assert any("[env-literal-secrets]" in w for w in warnings)
+    assert SECRET_VALUE not in json.dumps(answer)
+
+
+def test_many_findings_are_truncated(nvcf, strict):
+    many = pod(containers=[{"name": f"c{i:02d}-" + "x" * 60, "image": "busybox"} for i in range(30)])
+    body = make_review(many)
+    response = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+    warnings = response["warnings"]
+    assert len(warnings) == 10 and all(len(w) <= 120 for w in warnings)
+    assert warnings[-1].startswith("chartguard: ") and warnings[-1].endswith("more findings (run chartguard lint for all)")
+    assert len(review(body, mode="validate", profile=nvcf, max_warnings=3)["response"]["warnings"]) == 3
+    denied = review(body, mode="validate", profile=strict, max_message_chars=300)["response"]
+    message = denied["status"]["message"]
+    assert len(message) <= 300 and message.endswith(" more [profile nvcf-strict]") and ", and " in message
+    default = review(body, mode="validate", profile=strict)["response"]["status"]["message"]
+    assert len(default) <= 512
+
+
+def test_mutation_patch_applies_and_creates_missing_parents(nvcf):
+    bare = pod()  # no securityContext anywhere: fixes must add the parent maps
+    body = make_review(bare)
+    response = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
+    patch = decoded_patch(response)
+    patched = apply_with_jsonpatch(bare, patch)
+    assert patched["spec"]["containers"][0]["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert "patch" not in review(make_review(patched), mode="mutate", profile=nvcf)["response"]
+
+
+def test_mutation_that_would_drop_the_object_is_a_warning(nvcf):
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced", "versions": []},
+    }
+    body = make_review(crd)
+    response = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
+    assert "patch" not in response
+    assert response["warnings"] == [
+        "chartguard cannot remove CustomResourceDefinition default/widgets.example.com by mutation (allowed-kinds)"
+    ]
+    validated = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+    assert validated["allowed"] is True and any("[allowed-kinds]" in w for w in validated["warnings"])
+
+
+def test_a_patch_that_does_not_apply_is_never_sent(monkeypatch, nvcf):
+    from chartguard import fix as fix_module
+
+    def failing(obj: Any, ops: Any) -> Any:
+        raise fix_module.PatchError("path /spec/x does not exist")
+
+    monkeypatch.setattr(admission, "apply_patch", failing)
+    body = make_review(pod())
+    response = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
+    assert "patch" not in response
+    assert response["warnings"][0].startswith("chartguard: fixes for Pod default/p not applied")
+
+
+def test_no_yaml_serialisation_on_the_hot_path(monkeypatch, nvcf):
+    import yaml
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("YAML serialisation in review()")
+
+    for name in ("safe_dump", "dump", "compose", "safe_load", "load"):
+        monkeypatch.setattr(yaml, name, refuse)
+    for mode in ("validate", "mutate"):
+        body = make_review(deployment(hostNetwork=True, containers=[{"name": "c", "image": "busybox"}]))
+        check_shape(review(body, mode=mode, profile=nvcf), body, mode)
+
+
+# --- malformed reviews --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ([], "the body is an array, not an AdmissionReview object"),
+        ("review", "the body is a string"),
+        (None, "the body is null"),
+        (
+            {"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview", "request": {"uid": "u"}},
+            "apiVersion is 'admission.k8s.io/v1beta1'",
+        ),
+        ({"kind": "AdmissionReview", "request": {"uid": "u"}}, "apiVersion is missing"),
+        (
+            {"apiVersion": "admission.k8s.io/v1", "kind": "Pod", "request": {"uid": "u"}},
+            "kind is 'Pod', expected AdmissionReview",
+        ),
+        ({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}, "request is null, expected an object"),
+        ({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": [1]}, "request is an array"),
+        (
+            {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"operation": "CREATE"}},
+            "request.uid is missing",
+        ),
+        (
+            {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "", "operation": "CREATE"}},
+            "request.uid is missing",
+        ),
+        (
+            {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": 7, "operation": "CREATE"}},
+            "request.uid",
+        ),
+        (
+            {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "u"}},
+            "request.operation is missing",
+        ),
+        (
+            {
+                "apiVersion": "admission.k8s.io/v1",
+                "kind": "AdmissionReview",
+                "request": {"uid": "u", "operation": "CREATE", "object": "x"},
+            },
+            "request.object is a string",
+        ),
+        (
+            {
+                "apiVersion": "admission.k8s.io/v1",
+                "kind": "AdmissionReview",
+                "request": {"uid": "u", "operation": "UPDATE", "object": None},
+            },
+            "request.object is missing on UPDATE",
+        ),
+    ],
+)
+def test_malformed_reviews_raise_review_error(nvcf, body, reason):
+    for mode in ("validate", "mutate"):
+        with pytest.raises(ReviewError, match=None) as caught:
+            review(body, mode=mode, profile=nvcf)  # type: ignore[arg-type]
+        assert reason in str(caught.value)
+        assert "\n" not in str(caught.value)
+
+
+def test_bad_arguments_are_programming_errors(nvcf):
+    body = make_review(deployment())
+    with pytest.raises(ValueError, match="mode must be"):
+        review(body, mode="audit", profile=nvcf)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unexpected setting"):
+        review(body, mode="validate", profile=nvcf, fail_open=True)
+    with pytest.raises(ValueError, match="max_warnings"):
+        review(body, mode="validate", profile=nvcf, max_warnings=0)
+
+
+def test_object_release_finds_what_lint_manifests_finds(strict):
+    from chartguard.api import lint_manifests, object_release
+
+    obj = deployment(hostNetwork=True, containers=[{"name": "c", "image": "busybox", "env": [{"name": "TOKEN", "value": "x"}]}])
+
+    def key(report: Any) -> list[tuple[str, str, str, str]]:
+        return sorted((f.rule_id, str(f.severity), f.reason, f.detail) for f in report.findings)
+
+    reference = lint_manifests([obj], profile=strict)
+    fast = object_release(obj, profile=strict).lint()
+    assert key(fast) == key(reference)
+    assert [fix.ops for fix in fast.fixes] == [fix.ops for fix in reference.fixes]
+    unplanned = object_release(obj, profile=strict).lint(fixes=False)
+    assert key(unplanned) == key(reference) and unplanned.fixes == []
+
+
+NVCF_STRICT = load_profile("nvcf-strict")
+
+
+@settings(max_examples=60, deadline=None)
+@given(obj=workloads())
+def test_every_mutation_applies_and_every_answer_keeps_the_contract(obj: dict[str, Any]) -> None:
+    """Over generated pods and workloads (CREATE and UPDATE): the answers keep the contract, a patch
+    applies with jsonpatch exactly as with chartguard, and the patched object needs no second patch."""
+    for operation in ("CREATE", "UPDATE"):
+        extra = {"oldObject": obj} if operation == "UPDATE" else {}
+        body = make_review(obj, operation, **extra)
+        check_shape(review(body, mode="validate", profile=NVCF_STRICT), body, "validate")
+        response = check_shape(review(body, mode="mutate", profile=NVCF_STRICT), body, "mutate")
+        if "patch" in response:
+            patch = decoded_patch(response)
+            patched = apply_with_jsonpatch(obj, patch)
+            assert patched == apply_patch(obj, patch)
+            assert "patch" not in review(make_review(patched), mode="mutate", profile=NVCF_STRICT)["response"]
