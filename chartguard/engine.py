@@ -43,18 +43,21 @@ def run_rules(
     pod_cache: dict[int, list[Pod]] = {}
     params = {config.rule.id: config.params for config in profile.rules}
 
+    shared = RuleContext(
+        manifests=manifests,
+        hooks=hooks,
+        chart=chart,
+        backend=profile.backend,
+        pod_security=profile.pod_security,
+        pod_cache=pod_cache,
+        function=function,
+        values=values,
+    )
+
     def context_for(rule: Rule) -> RuleContext:
-        return RuleContext(
-            manifests=manifests,
-            hooks=hooks,
-            chart=chart,
-            backend=profile.backend,
-            params=params[rule.id],
-            pod_security=profile.pod_security,
-            pod_cache=pod_cache,
-            function=function,
-            values=values,
-        )
+        """The run's one context, with ``rule``'s params (rules run one at a time)."""
+        shared.params = params[rule.id]
+        return shared
 
     for config in profile.rules:
         rule = config.rule

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .workloads import Container, Pod, as_mapping, pods_of
+from .workloads import Container, Pod, as_mapping, pods_of, template_annotations
 
 if TYPE_CHECKING:
     from .function import FunctionSpec
@@ -124,7 +124,7 @@ def _template_annotations(obj: dict[str, Any]) -> list[dict[str, Any]]:
     """The annotations of the object's pod template(s) (a Pod has none besides its own)."""
     if obj.get("kind") == "Pod":
         return []
-    return [pod.annotations for pod in pods_of(obj)]
+    return template_annotations(obj)
 
 
 def resolve_instance_type(

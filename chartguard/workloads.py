@@ -140,6 +140,17 @@ def _pointer(path: tuple[str, ...]) -> str:
     return "".join(f"/{part}" for part in path)
 
 
+def template_annotations(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The annotations of each pod template of ``obj`` (a Pod's own; no pods are built)."""
+    found = []
+    for path in POD_TEMPLATE_PATHS.get(obj.get("kind"), ()):  # type: ignore[arg-type]
+        template: Any = obj
+        for part in path:
+            template = template.get(part) if isinstance(template, dict) else None
+        found.append(as_mapping(as_mapping(as_mapping(template).get("metadata")).get("annotations")))
+    return found
+
+
 def is_pod_bearing(obj: dict[str, Any]) -> bool:
     return obj.get("kind") in POD_TEMPLATE_PATHS
 

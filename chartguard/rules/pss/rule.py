@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ...findings import Severity
@@ -19,7 +20,7 @@ from ...manifests import Manifest
 from ...patching import Patch, Unsafe, repair
 from ...workloads import Pod, pods_of
 from ..base import Fix, Rule, RuleContext, Violation
-from .base import Check, Denial, PodSecuritySettings
+from .base import Check, Denial, PodSecuritySettings, VersionedCheck
 
 DEFAULT_SETTINGS = PodSecuritySettings()
 
@@ -46,15 +47,22 @@ def declined(why: str) -> PodFix:
     return fix
 
 
+@cache
+def _implementation() -> Callable[[str, str, str], VersionedCheck | None]:
+    """``chartguard.pss.implementation``, imported once on first use (the registry imports the
+    check modules, which import this module)."""
+    from ...pss import implementation
+
+    return implementation
+
+
 def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> Rule:
     """The chartguard rule for ``check``; its docstring is the check module's (plus what ``fix``,
     when given, does: the first paragraph of its docstring)."""
 
     def run(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-        from ...pss import implementation  # the registry imports the check modules: import late
-
         settings = ctx.pod_security or DEFAULT_SETTINGS
-        versioned = implementation(check.id, settings.level, settings.version)
+        versioned = _implementation()(check.id, settings.level, settings.version)
         if versioned is None:
             return
         for pod in ctx.pods(manifest):
