@@ -43,6 +43,7 @@ from .workloads import Container, Pod, as_mapping, pods_of, template_annotations
 if TYPE_CHECKING:
     from .function import FunctionSpec
     from .manifests import Manifest
+    from .rules.base import RuleContext
 
 #: The annotation NVCA stamps on every object and pod template: the full instance-type name.
 INSTANCE_TYPE_ANNOTATION = "nvcf.nvidia.io/instance-type-name"
@@ -125,6 +126,38 @@ def _template_annotations(obj: dict[str, Any]) -> list[dict[str, Any]]:
     if obj.get("kind") == "Pod":
         return []
     return template_annotations(obj)
+
+
+def resolution_of(manifest: Manifest, ctx: RuleContext) -> Resolution:
+    """``resolve_instance_type`` for a manifest of the current run, computed once per run."""
+    params = ctx.params
+    key = (
+        "gpu-resolution",
+        id(manifest),
+        tuple(params.get("instance_type_annotations") or ()),
+        params.get("max_gpus_per_node"),
+        params.get("max_nodes"),
+    )
+    return ctx.memo(key, lambda: resolve_instance_type(manifest.obj, ctx.function, params))  # type: ignore[no-any-return]
+
+
+def workloads_of(ctx: RuleContext) -> list[GpuWorkload]:
+    """``gpu_workloads`` of the current run's release, computed once per run."""
+    params = ctx.params
+    key = (
+        "gpu-workloads",
+        tuple(params.get("gpu_resources") or ()),
+        tuple(params.get("instance_type_annotations") or ()),
+        params.get("max_gpus_per_node"),
+        params.get("max_nodes"),
+    )
+    return ctx.memo(key, lambda: list(gpu_workloads(ctx.manifests, ctx.function, params, ctx.pods)))  # type: ignore[no-any-return]
+
+
+def gpus_of(pod: Pod, ctx: RuleContext) -> int:
+    """``pod_gpus`` of a pod of the current run (rule param ``gpu_resources``), computed once per run."""
+    resources = tuple(ctx.params["gpu_resources"])
+    return ctx.memo(("pod-gpus", id(pod), resources), lambda: pod_gpus(pod, resources))  # type: ignore[no-any-return]
 
 
 def resolve_instance_type(

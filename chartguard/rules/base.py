@@ -78,6 +78,14 @@ class RuleContext:
     function: FunctionSpec | None = None  # the NVCF function definition, when given
     values: dict[str, Any] | None = None  # the values given to Helm (not the chart's defaults); None for manifests
     pod_cache: dict[int, list[Pod]] = field(default_factory=dict)  # shared by every rule of one run
+    memo_cache: dict[Any, Any] = field(default_factory=dict)  # shared facts of one run, see memo()
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A fact several rules derive from the same objects, computed once per run (``key`` must
+        name everything the fact depends on, e.g. ``("pod-gpus", id(pod), resources)``)."""
+        if key not in self.memo_cache:
+            self.memo_cache[key] = compute()
+        return self.memo_cache[key]
 
     def pods(self, manifest: Manifest) -> list[Pod]:
         """The pods of ``manifest`` (``workloads.pods_of``), built once per run and shared by the rules."""

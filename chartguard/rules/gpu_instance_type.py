@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, gpu_params_schema, requests_any_gpu, resolve_instance_type
+from ..gpu import COMMON_DEFAULTS, gpu_params_schema, requests_any_gpu, resolution_of
 from ..manifests import Manifest
 from .base import Rule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    resolution = resolve_instance_type(manifest.obj, ctx.function, ctx.params)
+    resolution = resolution_of(manifest, ctx)
     if resolution.conflict:
         yield Violation(detail=resolution.conflict, pointer="/metadata/annotations", reason="inconsistent instance type")
     if ctx.params["allow_unknown"] or resolution.instance_type is not None:

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, gpu_workloads
+from ..gpu import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, workloads_of
 from ..workloads import as_mapping
 from .base import Rule, RuleContext, Violation
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
     groups: dict[str, list[GpuWorkload]] = {}
-    for workload in gpu_workloads(ctx.manifests, ctx.function, ctx.params, ctx.pods):
+    for workload in workloads_of(ctx):
         instance = workload.resolution.instance_type
         if instance is not None and not instance.multi_node and workload.pods is not None:
             groups.setdefault(instance.name, []).append(workload)

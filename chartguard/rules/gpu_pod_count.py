@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, gpu_workloads, plural
+from ..gpu import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, plural, workloads_of
 from ..workloads import as_mapping
 from .base import Rule, RuleContext, Violation
 
@@ -31,7 +31,7 @@ def _index(labels: dict[str, Any], key: str) -> int | None:
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
     groups: dict[str, list[GpuWorkload]] = {}
-    for workload in gpu_workloads(ctx.manifests, ctx.function, ctx.params, ctx.pods):
+    for workload in workloads_of(ctx):
         instance = workload.resolution.instance_type
         if instance is not None and instance.multi_node:
             groups.setdefault(instance.name, []).append(workload)

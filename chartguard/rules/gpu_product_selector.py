@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, GPU_PRODUCT_LABEL, gpu_params_schema, pod_gpus, product_matches, resolve_instance_type
+from ..gpu import (
+    COMMON_DEFAULTS,
+    GPU_PRODUCT_LABEL,
+    gpu_params_schema,
+    gpus_of,
+    product_matches,
+    resolution_of,
+)
 from ..manifests import Manifest
 from ..workloads import Pod, as_mapping
 from .base import Rule, RuleContext, Violation
@@ -51,11 +58,11 @@ def _contradictions(pod: Pod, gpu: str) -> Iterable[tuple[str, str]]:
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    instance = resolve_instance_type(manifest.obj, ctx.function, ctx.params).instance_type
+    instance = resolution_of(manifest, ctx).instance_type
     if instance is None:
         return
     for pod in ctx.pods(manifest):
-        if pod_gpus(pod, ctx.params["gpu_resources"]) == 0:
+        if gpus_of(pod, ctx) == 0:
             continue
         for what, where in _contradictions(pod, instance.gpu):
             yield Violation(detail=f"{what}; {instance.name} has {instance.gpu} GPUs", pointer=where)

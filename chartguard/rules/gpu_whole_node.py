@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, gpu_params_schema, plural, pod_gpus, resolve_instance_type
+from ..gpu import COMMON_DEFAULTS, gpu_params_schema, gpus_of, plural, resolution_of
 from ..manifests import Manifest
 from .base import Rule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    instance = resolve_instance_type(manifest.obj, ctx.function, ctx.params).instance_type
+    instance = resolution_of(manifest, ctx).instance_type
     if instance is None or not instance.multi_node:
         return
     for pod in ctx.pods(manifest):
-        gpus = pod_gpus(pod, ctx.params["gpu_resources"])
+        gpus = gpus_of(pod, ctx)
         if 0 < gpus < instance.gpus_per_node:
             yield Violation(
                 detail=f"pod asks for {plural(gpus, 'GPU')}; multi-node {instance.name} needs "
