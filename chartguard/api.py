@@ -154,11 +154,9 @@ def chart_release(
 ) -> Release:
     """Render a chart into a Release to lint or fix (arguments as ``lint_chart``)."""
     deployment = function.deployment if function is not None else None
-    if deployment is not None:
-        backend = backend or deployment.backend
-        if render.get("configuration") is None and deployment.configuration is not None:
-            render["configuration"] = deployment.configuration
-    resolved = _profile(profile, backend, strict)
+    if deployment is not None and render.get("configuration") is None and deployment.configuration is not None:
+        render["configuration"] = deployment.configuration
+    resolved = _profile(profile, _backend(backend, function), strict)
     chart = load_chart(path)
     rendered = render_chart(chart, values, profile=resolved, **render)
     return Release(
@@ -183,9 +181,7 @@ def manifest_release(
     function: FunctionSpec | None = None,
 ) -> Release:
     """Read rendered manifests into a Release to lint or fix (arguments as ``lint_manifests``)."""
-    if backend is None and function is not None and function.deployment is not None:
-        backend = function.deployment.backend
-    resolved = _profile(profile, backend, strict)
+    resolved = _profile(profile, _backend(backend, function), strict)
     parsed = parse_stream(manifests, source) if isinstance(manifests, str) else _from_objects(manifests)
     regular = [m for m in parsed if m.hook is None]
     hooks = [m for m in parsed if m.hook is not None]
@@ -254,6 +250,13 @@ def render_chart(
     rendered = render_release(source, user_values, options, RENDERERS[renderer]())
     rendered.values = user_values
     return rendered
+
+
+def _backend(backend: str | None, function: FunctionSpec | None) -> str | None:
+    """``backend``, or the function deployment's when none is given."""
+    if not backend and function is not None and function.deployment is not None:
+        return function.deployment.backend
+    return backend
 
 
 def _profile(profile: str | Profile, backend: str | None, strict: bool) -> Profile:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from .manifests import pointer as json_pointer
+
 #: kind → paths (from the object root) to its pod template(s). A pod template is a mapping with
 #: ``metadata`` and ``spec``; a Pod is its own "template" (path ``()``).
 POD_TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -116,18 +118,24 @@ def pod_under_test(metadata: Any, spec: Any, pointer: str = "") -> Pod:
 _OPTIONAL_TEMPLATE = frozenset({"ReplicationController", "LeaderWorkerSet"})
 
 
+def templates_of(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """``(path, template)`` for each pod template path of ``obj``'s kind; ``template`` is what is at
+    that path (None when missing; a Pod is its own template)."""
+    for path in POD_TEMPLATE_PATHS.get(obj.get("kind"), ()):  # type: ignore[arg-type]
+        template: Any = obj
+        for part in path:
+            template = template.get(part) if isinstance(template, dict) else None
+        yield path, template
+
+
 def pods_of(obj: dict[str, Any]) -> Iterator[Pod]:
     """The pods PSA evaluates for an object: a Pod itself, or a controller's pod template.
 
     As in PSA, a missing template is evaluated as an empty pod, except for a ReplicationController
     (whose template is optional) and the custom resources.
     """
-    kind = obj.get("kind")
-    optional = kind in _OPTIONAL_TEMPLATE
-    for path in POD_TEMPLATE_PATHS.get(kind, ()):  # type: ignore[arg-type]
-        template: Any = obj
-        for part in path:
-            template = template.get(part) if isinstance(template, dict) else None
+    optional = obj.get("kind") in _OPTIONAL_TEMPLATE
+    for path, template in templates_of(obj):
         if not isinstance(template, dict):
             if optional:
                 continue
@@ -137,18 +145,12 @@ def pods_of(obj: dict[str, Any]) -> Iterator[Pod]:
 
 @cache
 def _pointer(path: tuple[str, ...]) -> str:
-    return "".join(f"/{part}" for part in path)
+    return json_pointer(*path)
 
 
 def template_annotations(obj: dict[str, Any]) -> list[dict[str, Any]]:
     """The annotations of each pod template of ``obj`` (a Pod's own; no pods are built)."""
-    found = []
-    for path in POD_TEMPLATE_PATHS.get(obj.get("kind"), ()):  # type: ignore[arg-type]
-        template: Any = obj
-        for part in path:
-            template = template.get(part) if isinstance(template, dict) else None
-        found.append(as_mapping(as_mapping(as_mapping(template).get("metadata")).get("annotations")))
-    return found
+    return [as_mapping(as_mapping(as_mapping(t).get("metadata")).get("annotations")) for _, t in templates_of(obj)]
 
 
 def is_pod_bearing(obj: dict[str, Any]) -> bool:
