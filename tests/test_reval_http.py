@@ -12,12 +12,10 @@ import asyncio
 import http.client
 import json
 import queue
-import re
 import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import pytest
 import trustme
 from _chart_server import CHART_PASSWORD, CHART_USER, ChartServer, basic, package_chart
+from _serve import launch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -326,32 +325,8 @@ class Served:
 
 
 def start_server(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int, queue.Queue]:
-    process = subprocess.Popen(
-        [str(CHARTGUARD), "serve", "--port", "0", *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
-    )
-    lines: queue.Queue = queue.Queue()
-
-    def pump() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + 30
-    seen = []
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        match = re.search(r"serving the helm-reval API on https?://127\.0\.0\.1:(\d+)", line)
-        if match:
-            return process, int(match[1]), lines
-    process.kill()
-    raise AssertionError(f"chartguard serve did not start: {''.join(seen)}")
+    command = [str(CHARTGUARD), "serve", "--port", "0", *args]
+    return launch(command, r"serving the helm-reval API on https?://127\.0\.0\.1:(\d+)", env)
 
 
 @pytest.fixture(scope="module")

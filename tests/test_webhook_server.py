@@ -24,7 +24,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 import jsonpatch
 import pytest
 import trustme
+from _serve import launch
 
 from chartguard import admission
 from chartguard.profile import load_profile
@@ -427,37 +427,17 @@ class Served:
 def start(pki: dict[str, Path], *extra: str) -> Served:
     args = [str(CHARTGUARD), "serve", "--port", "0", "--endpoints", "webhook", "--cert-file", str(pki["cert"])]
     args += ["--key-file", str(pki["key"]), "--max-body-bytes", str(MAX_BODY), "--body-timeout", "1", *extra]
-    process = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    lines: queue.Queue = queue.Queue()
-
-    def pump() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline, seen = time.monotonic() + 30, []
-    while time.monotonic() < deadline:
+    process, port, lines = launch(args, r"serving the admission webhook on https://127\.0\.0\.1:(\d+)")
+    served = Served(process, port, pki["ca"], lines)
+    for _ in range(100):
         try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        match = re.search(r"serving the admission webhook on https://127\.0\.0\.1:(\d+)", line)
-        if match:
-            served = Served(process, int(match[1]), pki["ca"], lines)
-            for _ in range(100):
-                try:
-                    if served.request("GET", "/readyz")[0] == 200:
-                        return served
-                except OSError:
-                    pass
-                time.sleep(0.1)
-            break
+            if served.request("GET", "/readyz")[0] == 200:
+                return served
+        except OSError:
+            pass
+        time.sleep(0.1)
     process.kill()
-    raise AssertionError(f"chartguard serve did not start: {''.join(seen)}")
+    raise AssertionError("chartguard serve never became ready")
 
 
 @pytest.fixture(scope="module")
