@@ -20,8 +20,18 @@ Where a workload's instance type comes from (``resolve_instance_type``):
 4. the configured extra keys (rule param ``instance_type_annotations``), in the same two places,
    first match wins.
 
-An object whose own annotation and pod-template annotation disagree is *inconsistent* (NVCA
-stamps both identically, so the chart set its own).
+Consistency (admission-and-gpu.md 5.3): an object whose own annotation and pod-template annotation
+disagree is *inconsistent* (NVCA stamps both identically, so the chart set its own), and so is an
+annotation ``nvcf.nvidia.io/instance-type-value`` (object or pod template) other than the resolved
+type's ``value`` (``ON-PREM.GPU.B200`` for ``ON-PREM.GPU.B200_8x.x2``).
+
+Partial information (5.3 step 5): with no instance-type name, or one in another format, the type's
+*value* alone may still be known, from the annotation ``nvcf.nvidia.io/instance-type-value`` (object,
+then pod template) or else from the node label ``nvca.nvcf.nvidia.io/instance-type`` the pods pin
+(nodeSelector, or ``In`` with one value in every required node-affinity term, as NVCA writes it).
+A value in the ``<CSP>.GPU.<GPU>`` format gives the GPU model (``Resolution.partial``) but not the
+counts: only the model check (``gpu-product-selector``) uses it; rule ``gpu-instance-type`` decides
+whether a GPU request known only this way passes (param ``allow_partial``).
 
 GPU counting follows the Kubernetes pod resource model: a container's GPUs are its limit (or its
 request when no limit is given); a pod's are ``max(sum(app + sidecar init containers),
@@ -38,7 +48,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .workloads import Container, Pod, as_mapping, pods_of, template_annotations
+from .manifests import pointer
+from .workloads import Container, Pod, as_mapping, pods_of, template_metadata, templates_of
 
 if TYPE_CHECKING:
     from .function import FunctionSpec
@@ -47,6 +58,12 @@ if TYPE_CHECKING:
 
 #: The annotation NVCA stamps on every object and pod template: the full instance-type name.
 INSTANCE_TYPE_ANNOTATION = "nvcf.nvidia.io/instance-type-name"
+#: NVCA's annotation with the instance type's value: the name without the suffix (``DGX-CLOUD.GPU.L40``).
+INSTANCE_TYPE_VALUE_ANNOTATION = "nvcf.nvidia.io/instance-type-value"
+#: The node label NVCA pins function pods to, by its value (``nvca.nvcf.nvidia.io/instance-type: ON-PREM.GPU.A100``).
+INSTANCE_TYPE_NODE_LABEL = "nvca.nvcf.nvidia.io/instance-type"
+#: The label NVCA stamps on every object and pod template: the function instance's GPU count.
+GPU_COUNT_LABEL = "GPU_COUNT"
 #: The whole-GPU resource of the NVIDIA device plugin.
 NVIDIA_GPU = "nvidia.com/gpu"
 #: The node label GPU Feature Discovery sets to the GPU model (``NVIDIA-H100-80GB-HBM3``).
@@ -55,10 +72,10 @@ GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
 DEFAULT_MAX_GPUS_PER_NODE = 16
 DEFAULT_MAX_NODES = 64
 
-INSTANCE_TYPE_RE = re.compile(
-    r"^(?P<value>(?P<csp>[A-Z0-9][A-Z0-9-]*)\.GPU\.(?P<gpu>[A-Za-z0-9]+))"
-    r"_(?P<per_node>[1-9][0-9]*)x(?:\.x(?P<nodes>[1-9][0-9]*))?$"
-)
+_VALUE = r"(?P<value>(?P<csp>[A-Z0-9][A-Z0-9-]*)\.GPU\.(?P<gpu>[A-Za-z0-9]+))"
+INSTANCE_TYPE_RE = re.compile(rf"^{_VALUE}_(?P<per_node>[1-9][0-9]*)x(?:\.x(?P<nodes>[1-9][0-9]*))?$")
+#: An instance type's value (``ON-PREM.GPU.A100``), what nodes are labelled with.
+INSTANCE_VALUE_RE = re.compile(rf"^{_VALUE}$")
 
 
 @dataclass(frozen=True)
@@ -106,26 +123,51 @@ def parse_instance_type(
     return explain_instance_type(name, max_gpus_per_node=max_gpus_per_node, max_nodes=max_nodes)[0]
 
 
+class Conflict(NamedTuple):
+    """Annotations that disagree about the instance type: what they say, and where the offending one is."""
+
+    detail: str
+    pointer: str
+
+
+class PartialType(NamedTuple):
+    """An instance type known only by its value (``ON-PREM.GPU.A100``): the GPU model, not the counts."""
+
+    value: str
+    gpu: str
+    source: str
+
+
 class Resolution(NamedTuple):
     """A workload's instance type and where it came from.
 
     ``name`` is the raw string found (None when nothing was found); ``instance_type`` is None when
-    that string is unknown (``why`` says why). ``conflict`` describes an object annotation that
-    disagrees with its pod template's.
+    that string is unknown (``why`` says why), and ``partial`` then holds what partial information
+    gives. ``conflicts`` are the inconsistencies found on the way (module docstring).
     """
 
     name: str | None = None
     instance_type: InstanceType | None = None
     source: str = ""
     why: str = "no instance type"
-    conflict: str = ""
+    conflicts: tuple[Conflict, ...] = ()
+    partial: PartialType | None = None
+
+    @property
+    def model(self) -> tuple[str, str] | None:
+        """``(instance type name or value, GPU name)`` when the GPU model is known, fully or partially."""
+        if self.instance_type is not None:
+            return self.instance_type.name, self.instance_type.gpu
+        if self.partial is not None:
+            return self.partial.value, self.partial.gpu
+        return None
 
 
-def _template_annotations(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """The annotations of the object's pod template(s) (a Pod has none besides its own)."""
-    if obj.get("kind") == "Pod":
-        return []
-    return template_annotations(obj)
+def stamped_metadata(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(pointer, metadata)`` of the object, then of each of its pod templates (a Pod's once): where
+    NVCA stamps its labels and annotations."""
+    own = ("", as_mapping(obj.get("metadata")))
+    return [own] if obj.get("kind") == "Pod" else [own, *template_metadata(obj)]
 
 
 def resolution_of(manifest: Manifest, ctx: RuleContext) -> Resolution:
@@ -151,7 +193,11 @@ def workloads_of(ctx: RuleContext) -> list[GpuWorkload]:
         params.get("max_gpus_per_node"),
         params.get("max_nodes"),
     )
-    return ctx.memo(key, lambda: list(gpu_workloads(ctx.manifests, ctx.function, params, ctx.pods)))  # type: ignore[no-any-return]
+
+    def workloads() -> list[GpuWorkload]:
+        return list(gpu_workloads(ctx.manifests, params, ctx.pods, lambda manifest: resolution_of(manifest, ctx)))
+
+    return ctx.memo(key, workloads)  # type: ignore[no-any-return]
 
 
 def gpus_of(pod: Pod, ctx: RuleContext) -> int:
@@ -176,18 +222,9 @@ def resolve_instance_type(
         "max_nodes": params.get("max_nodes", DEFAULT_MAX_NODES),
     }
     keys: list[str] = list(params.get("instance_type_annotations") or [INSTANCE_TYPE_ANNOTATION])
-    own = as_mapping(as_mapping(obj.get("metadata")).get("annotations"))
-    templates = _template_annotations(obj)
-    conflict = ""
-    for key in keys:
-        mine = own.get(key)
-        theirs = [t.get(key) for t in templates if t.get(key) not in (None, "")]
-        for other in theirs:
-            if mine not in (None, "") and other != mine:
-                conflict = f"annotation {key} is {mine!r} on the object but {other!r} on its pod template"
-                break
-        if conflict:
-            break
+    places = [(at, as_mapping(metadata.get("annotations"))) for at, metadata in stamped_metadata(obj)]
+    own, templates = places[0][1], places[1:]
+    conflicts = _name_conflicts(keys, own, templates)
     deployment = function.deployment if function is not None else None
     found: tuple[str, str] | None = None
     if deployment is not None and deployment.instance_type:
@@ -197,14 +234,59 @@ def resolve_instance_type(
             if own.get(key) not in (None, ""):
                 found = (str(own[key]), f"annotation {key}")
                 break
-            candidates = [t.get(key) for t in templates if t.get(key) not in (None, "")]
+            candidates = [t.get(key) for _, t in templates if t.get(key) not in (None, "")]
             if candidates:
                 found = (str(candidates[0]), f"pod template annotation {key}")
                 break
     if found is None:
-        return Resolution(conflict=conflict)
+        return Resolution(conflicts=conflicts, partial=_partial(obj, places))
     parsed, why = explain_instance_type(found[0], **caps)
-    return Resolution(found[0], parsed, found[1], why, conflict)
+    if parsed is None:
+        return Resolution(found[0], None, found[1], why, conflicts, _partial(obj, places))
+    return Resolution(found[0], parsed, found[1], why, conflicts + _value_conflicts(parsed, places))
+
+
+def _name_conflicts(keys: list[str], own: dict[str, Any], templates: list[tuple[str, dict[str, Any]]]) -> tuple[Conflict, ...]:
+    """The first instance-type annotation whose value on the object differs from its pod template's."""
+    for key in keys:
+        mine = own.get(key)
+        if mine in (None, ""):
+            continue
+        for _, theirs in templates:
+            other = theirs.get(key)
+            if other not in (None, "") and other != mine:
+                detail = f"annotation {key} is {mine!r} on the object but {other!r} on its pod template"
+                return (Conflict(detail, pointer("metadata", "annotations", key)),)
+    return ()
+
+
+def _value_conflicts(instance: InstanceType, places: list[tuple[str, dict[str, Any]]]) -> tuple[Conflict, ...]:
+    """Each ``nvcf.nvidia.io/instance-type-value`` annotation (``places``: ``(pointer, annotations)`` of the
+    object and its pod templates) other than the instance type's value."""
+    key = INSTANCE_TYPE_VALUE_ANNOTATION
+    return tuple(
+        Conflict(
+            f"annotation {key}={value} {'on the object' if at == '' else 'on its pod template'} ≠ {instance.value} "
+            f"(instance type {instance.name})",
+            at + pointer("metadata", "annotations", key),
+        )
+        for at, stamped in places
+        if (value := stamped.get(key)) not in (None, "") and value != instance.value
+    )
+
+
+def _partial(obj: dict[str, Any], places: list[tuple[str, dict[str, Any]]]) -> PartialType | None:
+    """The instance type's value from partial information (module docstring), when it names a GPU."""
+    key = INSTANCE_TYPE_VALUE_ANNOTATION
+    for at, stamped in places:
+        match = INSTANCE_VALUE_RE.fullmatch(str(stamped.get(key) or ""))
+        if match:
+            return PartialType(match["value"], match["gpu"], f"{'annotation' if at == '' else 'pod template annotation'} {key}")
+    pins = {pin for _, t in templates_of(obj) if (pin := pinned_value(as_mapping(as_mapping(t).get("spec")))) is not None}
+    match = INSTANCE_VALUE_RE.fullmatch(pins.pop()) if len(pins) == 1 else None
+    if match:
+        return PartialType(match["value"], match["gpu"], f"node selector {INSTANCE_TYPE_NODE_LABEL}")
+    return None
 
 
 # --- GPU resources -------------------------------------------------------------------------------
@@ -330,17 +412,20 @@ class GpuWorkload(NamedTuple):
 
 def gpu_workloads(
     manifests: Iterable[Manifest],
-    function: FunctionSpec | None,
     params: dict[str, Any],
     pods: Callable[[Manifest], Iterable[Pod]] | None = None,
+    resolve: Callable[[Manifest], Resolution] | None = None,
+    function: FunctionSpec | None = None,
 ) -> Iterator[GpuWorkload]:
     """The objects of a release whose pods get whole GPUs (param ``gpu_resources``); ``pods`` gives
-    a manifest's pods (``RuleContext.pods``, cached per run; default ``pods_of``)."""
+    a manifest's pods (``RuleContext.pods``, cached per run; default ``pods_of``), ``resolve`` its
+    instance type (``resolution_of``, cached per run; default ``resolve_instance_type`` with ``function``)."""
     resources = tuple(params.get("gpu_resources") or (NVIDIA_GPU,))
     for manifest in manifests:
         gpus = [pod_gpus(pod, resources) for pod in (pods(manifest) if pods else pods_of(manifest.obj))]
         if gpus and max(gpus) > 0:
-            yield GpuWorkload(manifest, max(gpus), pod_count(manifest.obj), resolve_instance_type(manifest.obj, function, params))
+            resolution = resolve(manifest) if resolve else resolve_instance_type(manifest.obj, function, params)
+            yield GpuWorkload(manifest, max(gpus), pod_count(manifest.obj), resolution)
 
 
 #: Params every GPU rule takes (merged into each rule's schema and defaults).
@@ -373,9 +458,55 @@ COMMON_DEFAULTS: dict[str, Any] = {
 }
 
 
+def literal_count(value: Any) -> int | None:
+    """A count written as a label or env value (``"8"``, ``8``); None when it is not a whole number."""
+    text = "" if value is None or isinstance(value, bool) else str(value)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def plural(count: int, noun: str) -> str:
     """``1 GPU``, ``2 GPUs``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# --- node selection -------------------------------------------------------------------------------
+
+#: Where a pod spec's required node-affinity terms are, below the spec.
+REQUIRED_TERMS_POINTER = "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms"
+
+
+def required_node_terms(spec: dict[str, Any]) -> list[Any]:
+    """A pod spec's required node-affinity terms: alternatives, a node must match one ([] when none)."""
+    node_affinity = as_mapping(as_mapping(spec.get("affinity")).get("nodeAffinity"))
+    terms = as_mapping(node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")).get("nodeSelectorTerms")
+    return terms if isinstance(terms, list) else []
+
+
+def term_expressions(term: Any, key: str) -> Iterator[tuple[int, str, list[str]]]:
+    """``(index, operator, values)`` of each ``matchExpressions`` entry of a node-selector term on label ``key``."""
+    expressions = as_mapping(term).get("matchExpressions")
+    for index, expression in enumerate(expressions if isinstance(expressions, list) else []):
+        expression = as_mapping(expression)
+        if expression.get("key") == key:
+            values = expression.get("values")
+            listed = [str(v) for v in values if v not in (None, "")] if isinstance(values, list) else []
+            yield index, str(expression.get("operator")), listed
+
+
+def pinned_value(spec: dict[str, Any], key: str = INSTANCE_TYPE_NODE_LABEL) -> str | None:
+    """The one value a pod spec pins node label ``key`` to: its nodeSelector's, else that of an ``In``
+    with exactly one value in every required node-affinity term (NVCA's form); None when it pins no
+    single value."""
+    selector = as_mapping(spec.get("nodeSelector")).get(key)
+    if selector not in (None, ""):
+        return str(selector)
+    pins: set[str] = set()
+    for term in required_node_terms(spec):
+        values = [v[0] for _, operator, v in term_expressions(term, key) if operator == "In" and len(v) == 1]
+        if not values:
+            return None
+        pins.update(values)
+    return pins.pop() if len(pins) == 1 else None
 
 
 # --- gpu.product labels ---------------------------------------------------------------------------

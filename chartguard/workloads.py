@@ -148,9 +148,9 @@ def _pointer(path: tuple[str, ...]) -> str:
     return json_pointer(*path)
 
 
-def template_annotations(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """The annotations of each pod template of ``obj`` (a Pod's own; no pods are built)."""
-    return [as_mapping(as_mapping(as_mapping(t).get("metadata")).get("annotations")) for _, t in templates_of(obj)]
+def template_metadata(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(pointer, metadata)`` of each pod template of ``obj`` (a Pod's own at ``""``; no pods are built)."""
+    return [(_pointer(path), as_mapping(as_mapping(t).get("metadata"))) for path, t in templates_of(obj)]
 
 
 def is_pod_bearing(obj: dict[str, Any]) -> bool:

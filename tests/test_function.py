@@ -671,7 +671,7 @@ def test_cli_function_and_deployment() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
-        result.stdout.strip().splitlines()[-1] == "PASS: 0 errors, 0 warnings, 0 infos in 4 objects (52 rules, profile nvcf, GFN)"
+        result.stdout.strip().splitlines()[-1] == "PASS: 0 errors, 0 warnings, 0 infos in 4 objects (55 rules, profile nvcf, GFN)"
     )
     second = cli("lint", chart, "--deployment", str(PAYLOADS / "deployment.json"), "--deployment-index", "1", "--backend", "GFN")
     assert "GFN)" in second.stdout  # --backend wins over the deployment's OCI

@@ -37,11 +37,14 @@ GPU_RULES = (
     "gpu-resource-names",
     "gpu-request-limit",
     "gpu-instance-type",
+    "gpu-count-label",
     "gpu-pod-fits-node",
     "gpu-whole-node",
     "gpu-pod-count",
     "gpu-node-total",
+    "gpu-node-affinity",
     "gpu-product-selector",
+    "gpu-env-consistency",
 )
 
 # --- parsing ----------------------------------------------------------------------------------------
@@ -165,8 +168,12 @@ def test_resolution_order() -> None:
     assert (gfn.name, gfn.instance_type) == ("g6.full", None)
     assert "format" in gfn.why
     # object and template disagree
-    assert "on its pod template" in resolve_instance_type(sts(own="DGXC.GPU.L40S_1x", template="OCI.GPU.H100_8x")).conflict
-    assert resolve_instance_type(sts(own="DGXC.GPU.L40S_1x", template="DGXC.GPU.L40S_1x")).conflict == ""
+    (conflict,) = resolve_instance_type(sts(own="DGXC.GPU.L40S_1x", template="OCI.GPU.H100_8x")).conflicts
+    assert (
+        "on its pod template" in conflict.detail
+        and conflict.pointer == "/metadata/annotations/nvcf.nvidia.io~1instance-type-name"
+    )
+    assert resolve_instance_type(sts(own="DGXC.GPU.L40S_1x", template="DGXC.GPU.L40S_1x")).conflicts == ()
 
 
 def test_cronjob_and_pod_resolution() -> None:
@@ -478,10 +485,11 @@ def test_nvidia_multi_node_sample() -> None:
     # mismatches
     assert gpu_of("ON-PREM.GPU.B200_8x.x2", gb200) == {"gpu-whole-node"}  # 4 GPUs per pod on 8-GPU nodes
     assert gpu_of("AWS.GPU.GB200_4x.x2", []) == {"gpu-pod-fits-node"}  # 8 GPUs per pod on 4-GPU nodes
-    assert gpu_of("ON-PREM.GPU.B200_8x.x3", []) == {"gpu-pod-count"}  # nodesPerInstance 2 on 3 nodes
+    # nodesPerInstance 2 on 3 nodes: 2 pods, and NODES_PER_INSTANCE=2 in their env
+    assert gpu_of("ON-PREM.GPU.B200_8x.x3", []) == {"gpu-pod-count", "gpu-env-consistency"}
     assert gpu_of("ON-PREM.GPU.B200_8x.x3", [], set_values=["nodesPerInstance=3"]) == set()
     assert gpu_of("AWS.GPU.GB200_4x.x4", gb200, set_values=["nodesPerInstance=4"]) == set()  # aws-gb200 profile
-    assert gpu_of("DGXC.GPU.L40S_1x", []) == {"gpu-pod-fits-node", "gpu-node-total"}
+    assert gpu_of("DGXC.GPU.L40S_1x", []) == {"gpu-pod-fits-node", "gpu-node-total", "gpu-env-consistency"}
     assert gpu_of("g6.full", []) == {"gpu-instance-type"}
     report = chartguard.lint_chart(chart, value_files=gb200, instance_type="ON-PREM.GPU.B200_8x.x2")
     (whole,) = [f for f in report.findings if f.rule_id == "gpu-whole-node"]
@@ -492,14 +500,26 @@ def test_nvidia_multi_node_sample() -> None:
 def test_other_nvidia_multi_node_samples() -> None:
     oss = shared_path("charts", "nvcf-oss-multi-node-test")  # clusterProfile aws-gb200 by default: 4 nodes × 4 GPUs
     assert rules(chartguard.lint_chart(oss, instance_type="AWS.GPU.GB200_4x.x4")) == set()
-    assert rules(chartguard.lint_chart(oss, instance_type="ON-PREM.GPU.B200_8x.x2")) == {"gpu-whole-node", "gpu-pod-count"}
-    task = shared_path("charts", "nvcf-multi-node-task-test")  # 1 GPU per pod, nodesPerInstance 2
+    assert rules(chartguard.lint_chart(oss, instance_type="ON-PREM.GPU.B200_8x.x2")) == {
+        "gpu-whole-node",
+        "gpu-pod-count",
+        "gpu-env-consistency",  # NODES_PER_INSTANCE=4
+    }
+    # the task variant: 1 GPU per pod, nodesPerInstance 2, and NUM_GPUS from gpusPerNode, which neither its
+    # values nor the gb200 override set (NUM_GPUS renders empty: gpu-env-consistency)
+    task = shared_path("charts", "nvcf-multi-node-task-test")
     override = [str(shared_path("charts", "values-overrides", "nvcf-multi-node-task-test.gb200-override.yaml"))]
-    assert rules(chartguard.lint_chart(task, instance_type="ON-PREM.GPU.A100_1x.x2")) == set()
-    assert rules(chartguard.lint_chart(task, instance_type="ON-PREM.GPU.B200_8x.x2")) == {"gpu-whole-node"}
+
+    def task_rules(instance_type: str, gpus_per_node: int | None, files: tuple[str, ...] = ()) -> set[str]:
+        set_values = [f"gpusPerNode={gpus_per_node}"] if gpus_per_node else []
+        return rules(chartguard.lint_chart(task, value_files=list(files), set_values=set_values, instance_type=instance_type))
+
+    assert task_rules("ON-PREM.GPU.A100_1x.x2", 1) == set()
+    assert task_rules("ON-PREM.GPU.A100_1x.x2", None) == {"gpu-env-consistency"}
+    assert task_rules("ON-PREM.GPU.B200_8x.x2", 8) == {"gpu-whole-node"}
     # the gb200 override sets nodesPerInstance 4: it fits GB200_4x.x4, not the GB200_4x.x2 of NVIDIA's deploy command
-    assert rules(chartguard.lint_chart(task, value_files=override, instance_type="AWS.GPU.GB200_4x.x4")) == set()
-    assert rules(chartguard.lint_chart(task, value_files=override, instance_type="AWS.GPU.GB200_4x.x2")) == {"gpu-pod-count"}
+    assert task_rules("AWS.GPU.GB200_4x.x4", 4, tuple(override)) == set()
+    assert task_rules("AWS.GPU.GB200_4x.x2", 4, tuple(override)) == {"gpu-pod-count", "gpu-env-consistency"}
 
 
 def test_nvidia_samples_have_no_gpu_errors_without_instance_type() -> None:

@@ -154,6 +154,9 @@ FAILING = {
     "gpu-pod-count": ("gpu-workloads", {"gpuLimit": 8, "gpuRequest": 8}, {"instance_type": "ON-PREM.GPU.B200_8x.x2"}),
     "gpu-node-total": ("gpu-workloads", {"replicas": 2}, {"instance_type": "DGXC.GPU.L40S_1x"}),
     "gpu-product-selector": ("gpu-workloads", {"gpuProduct": "NVIDIA-A100"}, {"instance_type": "OCI.GPU.H100_8x"}),
+    "gpu-count-label": ("gpu-workloads", {"gpuCountLabel": "8"}, {"instance_type": "DGXC.GPU.L40S_1x"}),
+    "gpu-node-affinity": ("gpu-workloads", {"instanceTypeSelector": "OCI.GPU.H100"}, {"instance_type": "DGXC.GPU.L40S_1x"}),
+    "gpu-env-consistency": ("gpu-workloads", {"env": {"NUM_GPUS": "2"}}, {"instance_type": "DGXC.GPU.L40S_1x"}),
     # Pod Security Standards, Baseline (the ones Restricted replaces need the pss-baseline profile)
     "pss-apparmor-profile": ("insecure", {}, {}),
     "pss-capabilities-baseline": ("insecure", {}, {"profile": "pss-baseline"}),
@@ -180,7 +183,7 @@ FAILING = {
 
 def test_every_registered_rule_has_a_failing_case() -> None:
     assert sorted(FAILING) == sorted(rule.id for rule in NVCF_RULES)
-    assert len(NVCF_RULES) == 52
+    assert len(NVCF_RULES) == 55
     # every PSA check is registered as a rule, in the pss registry's order, at the end
     assert tuple(rule.id for rule in PSS_REGISTRY) == PSS_RULES
     assert tuple(rule.id for rule in RULES[-len(PSS_RULES) :]) == PSS_RULES

@@ -209,7 +209,7 @@ def test_server_arguments(rendered):
     port = container["ports"][0]["containerPort"]
     assert f"--port={port}" in args and "--host=0.0.0.0" in args
     assert "--cert-file=/etc/chartguard/tls/tls.crt" in args and "--key-file=/etc/chartguard/tls/tls.key" in args
-    assert "--profile=nvcf" in args and "--strict" not in args
+    assert "--profile=nvcf-webhook" in args and "--strict" not in args  # nvcf plus the GPU gate
     # Only the admission endpoints: helm-reval's /v1/* is not served, so no token and no --no-auth.
     assert "--endpoints=webhook" in args
     assert "--no-auth" not in args and not any(a.startswith("--token-file") for a in args)

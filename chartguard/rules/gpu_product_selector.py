@@ -7,6 +7,10 @@ Conservative: a value contradicts when it does not contain the GPU name (case an
 ignored; ``AD102GL`` also matches L40/L40S/RTX 6000 Ada); a required node-affinity ``In`` contradicts
 only when none of its values match, and affinity terms (alternatives) only when every term
 contradicts. Preferred affinity and ``NotIn`` are not checked.
+
+The GPU model comes from the instance type, or from partial information when only the type's value
+is known (``nvcf.nvidia.io/instance-type-value: ON-PREM.GPU.A100``, or a node selector on
+``nvca.nvcf.nvidia.io/instance-type``; see ``gpu-instance-type``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from ..findings import Severity
 from ..gpu import (
     COMMON_DEFAULTS,
     GPU_PRODUCT_LABEL,
+    REQUIRED_TERMS_POINTER,
     gpu_params_schema,
     gpus_of,
     product_matches,
+    required_node_terms,
     resolution_of,
+    term_expressions,
 )
 from ..manifests import Manifest
 from ..workloads import Pod, as_mapping
@@ -30,12 +37,8 @@ from .base import Rule, RuleContext, Violation
 
 def _term_contradiction(term: Any, gpu: str) -> str:
     """The contradicting values of one node-selector term ("" when it does not contradict)."""
-    for expression in as_mapping(term).get("matchExpressions") or []:
-        expression = as_mapping(expression)
-        if expression.get("key") != GPU_PRODUCT_LABEL or expression.get("operator") != "In":
-            continue
-        values = [v for v in expression.get("values") or [] if isinstance(v, str)]
-        if values and not any(product_matches(gpu, v) for v in values):
+    for _, operator, values in term_expressions(term, GPU_PRODUCT_LABEL):
+        if operator == "In" and values and not any(product_matches(gpu, v) for v in values):
             return ", ".join(values)
     return ""
 
@@ -44,28 +47,23 @@ def _contradictions(pod: Pod, gpu: str) -> Iterable[tuple[str, str]]:
     selector = as_mapping(pod.spec.get("nodeSelector")).get(GPU_PRODUCT_LABEL)
     if isinstance(selector, str) and not product_matches(gpu, selector):
         yield f"nodeSelector {GPU_PRODUCT_LABEL}={selector}", f"{pod.spec_pointer}/nodeSelector"
-    required = as_mapping(
-        as_mapping(as_mapping(pod.spec.get("affinity")).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution")
-    )
-    terms = required.get("nodeSelectorTerms")
-    if isinstance(terms, list) and terms:
+    terms = required_node_terms(pod.spec)
+    if terms:
         found = [_term_contradiction(term, gpu) for term in terms]
         if all(found):
-            yield (
-                f"required node affinity {GPU_PRODUCT_LABEL} in {'; '.join(found)}",
-                f"{pod.spec_pointer}/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
-            )
+            yield f"required node affinity {GPU_PRODUCT_LABEL} in {'; '.join(found)}", pod.spec_pointer + REQUIRED_TERMS_POINTER
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    instance = resolution_of(manifest, ctx).instance_type
-    if instance is None:
+    model = resolution_of(manifest, ctx).model
+    if model is None:
         return
+    named, gpu = model
     for pod in ctx.pods(manifest):
         if gpus_of(pod, ctx) == 0:
             continue
-        for what, where in _contradictions(pod, instance.gpu):
-            yield Violation(detail=f"{what}; {instance.name} has {instance.gpu} GPUs", pointer=where)
+        for what, where in _contradictions(pod, gpu):
+            yield Violation(detail=f"{what}; {named} has {gpu} GPUs", pointer=where)
 
 
 RULE = Rule(

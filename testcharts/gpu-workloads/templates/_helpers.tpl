@@ -21,19 +21,29 @@ securityContext:
 imagePullSecrets:
   - name: {{ . }}
 {{- end }}
-{{- with .Values.gpuProduct }}
+{{- if or .Values.gpuProduct .Values.instanceTypeSelector }}
 nodeSelector:
+  {{- with .Values.gpuProduct }}
   nvidia.com/gpu.product: {{ . | quote }}
+  {{- end }}
+  {{- with .Values.instanceTypeSelector }}
+  nvca.nvcf.nvidia.io/instance-type: {{ . | quote }}
+  {{- end }}
 {{- end }}
-{{- with .Values.gpuProductAffinity }}
+{{- if or .Values.gpuProductAffinity .Values.nodeAffinityTerms }}
 affinity:
   nodeAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
       nodeSelectorTerms:
+        {{- with .Values.gpuProductAffinity }}
         - matchExpressions:
             - key: nvidia.com/gpu.product
               operator: In
               values: {{ toJson . }}
+        {{- end }}
+        {{- with .Values.nodeAffinityTerms }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
 {{- end }}
 {{- if or .Values.initGpus .Values.sidecarGpus }}
 initContainers:
@@ -57,6 +67,13 @@ containers:
   - name: worker
     image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
     {{- include "gpu.container" . | nindent 4 }}
+    {{- with .Values.env }}
+    env:
+      {{- range $name, $value := . }}
+      - name: {{ $name }}
+        value: {{ $value | quote }}
+      {{- end }}
+    {{- end }}
     resources:
       limits:
         cpu: "2"
