@@ -4,15 +4,32 @@
     {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {"uid": ..., "allowed": ...}}
 
 The same rules as ``chartguard lint``, run on the one object under admission (``request.object``;
-``oldObject`` is not linted); ``mode="mutate"`` answers with the safe fixes as a base64 JSONPatch.
-Malformed reviews raise ``ReviewError`` (the server answers HTTP 400 with its message).
+``oldObject`` only for existing violations, below); ``mode="mutate"`` answers with the safe fixes as
+a base64 JSONPatch. Malformed reviews raise ``ReviewError`` (the server answers HTTP 400 with its
+message).
 
 What passes without running a rule: DELETE and CONNECT; operations other than CREATE/UPDATE;
 subresources (``status``, ``scale``, ``eviction``...) except ``pods/ephemeralcontainers``, whose
 object is the whole Pod (Pod Security Admission does the same); UPDATEs of an object being deleted
 (``metadata.deletionTimestamp``: removing finalizers must never be blocked); kinds no object rule
 of the profile applies to. ``dryRun`` requests are answered exactly like others: reviewing has no
-side effects.
+side effects. ``status`` never carries a change the rules judge. ``scale`` passes statelessly: its
+object is an ``autoscaling/v1`` Scale (``spec.replicas`` only, no pod spec, no instance-type
+annotation), so a multi-node GPU StatefulSet scaled by ``kubectl scale`` is caught on its Pods:
+``gpu-pod-count`` denies a GPU Pod whose ``apps.kubernetes.io/pod-index`` is ≥ the node count
+(Deployment Pods carry no index: a ``requests.nvidia.com/gpu`` ResourceQuota backs them, 5.4 G5).
+
+Existing violations (Kyverno's ``allowExistingViolations``; admission-and-gpu.md 5.4): on an UPDATE
+in validate mode, an error of ``object`` that ``oldObject`` already had, identically (same rule id,
+pointer and detail), does not deny: it becomes a warning ``chartguard error (existing): ...``, so a
+stuck object can still be relabelled, or have its finalizers and annotations changed. A new or
+changed violation still denies. Details carry the numbers, so a multi-node GPU StatefulSet whose
+``replicas`` is wrong is denied again when ``replicas`` changes to another wrong count, even toward
+the right one (4 → 3 on a 2-node type: chartguard cannot tell a better violation from a different
+one); setting the right count passes, and ``kubectl scale`` (the ``scale`` subresource) passes.
+``oldObject`` is linted (without fixes) only when ``object`` has an error, so a compliant object
+costs one lint; an ``oldObject`` that cannot be linted relaxes nothing. The setting
+``allow_existing_violations=False`` turns this off.
 
 A denial (validate mode, an error-severity finding) is ``status.code`` 403 with ONE line::
 
@@ -22,11 +39,12 @@ one ``reason (details)`` per failing rule in report order, the rule's details jo
 cut to 160 characters; the whole line is at most ``max_message_chars`` (items that do not fit become
 ``, and N more``). A name set by ``generateName`` shows as ``<prefix>*``; the namespace comes from
 the request when the object has none. The rule ids of a denial are in ``auditAnnotations["rules"]``
-(comma-separated).
+(comma-separated), those of relaxed existing violations in ``auditAnnotations["existing"]``.
 
 Lower severities (and, with ``warn_only``, the errors) become ``warnings``, most severe first:
-``chartguard: <reason> (<detail>) [<rule>]`` for a warning, ``chartguard error: ...`` and
-``chartguard info: ...`` for the others; each at most 120 characters (the detail is cut), at most
+``chartguard: <reason> (<detail>) [<rule>]`` for a warning, ``chartguard error: ...``,
+``chartguard error (existing): ...`` and ``chartguard info: ...`` for the others; each at most 120
+characters (the detail is cut), at most
 ``max_warnings`` of them (the last then says how many were left out).
 
 Mutating webhooks never deny for policy (that is the validating webhook's job): ``mode="mutate"``
@@ -56,8 +74,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from .findings import Finding, Severity
-from .fix import apply_patch
+from .findings import Finding, Report, Severity
+from .patch_ops import patched
 from .profile import Profile
 from .workloads import is_pod_bearing
 
@@ -72,6 +90,8 @@ MAX_DETAIL_CHARS = 160
 #: Subresources whose object is checked like the main resource (the full Pod, as PSA does).
 CHECKED_SUBRESOURCES = frozenset({"ephemeralcontainers"})
 _CHECKED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
+#: What makes two findings the same violation: rule id, JSON pointer, detail.
+_Key = tuple[str, str, str]
 
 
 class ReviewError(ValueError):
@@ -85,13 +105,17 @@ class Settings:
     ``warn_only``: errors become warnings and nothing is denied (a dry run of the policy).
     ``max_warnings``: warnings per response (the apiserver keeps about 4 KiB of them).
     ``max_message_chars``: the longest denial message.
-    ``audit_annotations``: add ``rules`` (the denying rule ids) to the response's auditAnnotations on a denial.
+    ``audit_annotations``: add ``rules`` (the denying rule ids) to the response's auditAnnotations on a
+    denial, and ``existing`` (the rule ids of relaxed existing violations).
+    ``allow_existing_violations``: on UPDATE, an error ``oldObject`` already had identically warns
+    instead of denying (see the module docstring); False denies it like any other.
     """
 
     warn_only: bool = False
     max_warnings: int = 10
     max_message_chars: int = 512
     audit_annotations: bool = True
+    allow_existing_violations: bool = True
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> Settings:
@@ -179,9 +203,7 @@ def _decide(
     """Lint ``obj`` and fill ``response`` (allowed, status, patch, warnings)."""
     subject = _subject(obj, request)
     try:
-        from .api import object_release
-
-        report = object_release(_without_managed_fields(obj), profile=profile).lint(fixes=mode == "mutate")
+        report = _lint(obj, profile, fixes=mode == "mutate")
     except Exception as exc:  # noqa: BLE001 - a rule bug must not become a 500 (or crash the server)
         problem = f"chartguard could not check {subject}: internal error ({type(exc).__name__})"
         if mode == "validate" and profile.strict and not options.warn_only:
@@ -190,20 +212,58 @@ def _decide(
             response["warnings"] = [_cut(problem, MAX_WARNING_CHARS)]
         return
     secret = obj.get("kind") == "Secret"
-    findings = [f for f in report.findings if not _irrelevant(f, obj)]
+    findings = _relevant(report, obj)
     if mode == "mutate":
         _mutate(response, obj, report.fixes, subject)
         return
     errors = [f for f in findings if f.severity >= Severity.ERROR]
+    existing: set[_Key] = set()
     if errors and not options.warn_only:
-        message = _deny_message(subject, errors, profile.name, secret, options.max_message_chars)
-        response.update(allowed=False, status=_status(message))
-        if options.audit_annotations:
-            response["auditAnnotations"] = {"rules": ",".join(dict.fromkeys(f.rule_id for f in errors))}
-        findings = [f for f in findings if f.severity < Severity.ERROR]
-    warnings = _warnings(sorted(findings, key=lambda f: -f.severity), secret, options.max_warnings)
+        if options.allow_existing_violations:
+            existing = _existing(errors, request, profile)
+            relaxed = [f.rule_id for f in errors if _key(f) in existing]
+            errors = [f for f in errors if _key(f) not in existing]
+            if relaxed and options.audit_annotations:
+                response["auditAnnotations"] = {"existing": ",".join(dict.fromkeys(relaxed))}
+        if errors:
+            message = _deny_message(subject, errors, profile.name, secret, options.max_message_chars)
+            response.update(allowed=False, status=_status(message))
+            if options.audit_annotations:
+                rules = ",".join(dict.fromkeys(f.rule_id for f in errors))
+                response["auditAnnotations"] = {"rules": rules, **response.get("auditAnnotations", {})}
+            findings = [f for f in findings if f.severity < Severity.ERROR or _key(f) in existing]
+    warnings = _warnings(sorted(findings, key=lambda f: -f.severity), secret, options.max_warnings, existing)
     if warnings:
         response["warnings"] = warnings
+
+
+def _lint(obj: dict[str, Any], profile: Profile, *, fixes: bool) -> Report:
+    """The profile's findings (and, with ``fixes``, repairs) for one live object."""
+    from .api import object_release
+
+    return object_release(_without_managed_fields(obj), profile=profile).lint(fixes=fixes)
+
+
+def _relevant(report: Report, obj: dict[str, Any]) -> list[Finding]:
+    return [f for f in report.findings if not _irrelevant(f, obj)]
+
+
+def _key(finding: Finding) -> _Key:
+    return finding.rule_id, finding.pointer, finding.detail
+
+
+def _existing(errors: list[Finding], request: dict[str, Any], profile: Profile) -> set[_Key]:
+    """The keys of ``errors`` that ``oldObject`` of an UPDATE already had as errors (linted here,
+    without fixes); none when there is no old object or it cannot be linted."""
+    old = request.get("oldObject")
+    if request["operation"] != "UPDATE" or not isinstance(old, dict):
+        return set()
+    try:
+        report = _lint(old, profile, fixes=False)
+    except Exception:  # noqa: BLE001 - nothing is relaxed: the new object's errors deny
+        return set()
+    before = {_key(f) for f in _relevant(report, old) if f.severity >= Severity.ERROR}
+    return {_key(f) for f in errors} & before
 
 
 def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +298,7 @@ def _mutate(response: dict[str, Any], obj: dict[str, Any], fixes: list[Any], sub
     if not fix.ops:
         return
     try:
-        apply_patch(obj, fix.ops)
+        patched(obj, fix.ops)  # copy-on-write: obj is not modified, nothing is deep-copied
         patch = json.dumps(list(fix.ops), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
     except Exception as exc:  # noqa: BLE001 - never send a patch that could fail to apply
         message = f"chartguard: fixes for {subject} not applied ({type(exc).__name__}: patch does not apply)"
@@ -292,17 +352,19 @@ def _deny_message(subject: str, errors: list[Finding], profile: str, secret: boo
     return f"{head}{', '.join(kept)}{more}{tail}"
 
 
-def _warnings(findings: list[Finding], secret: bool, limit: int) -> list[str]:
-    """One line per finding (deduplicated), at most ``limit``: the last says how many are left out."""
-    lines = list(dict.fromkeys(_warning(f, secret) for f in findings))
+def _warnings(findings: list[Finding], secret: bool, limit: int, existing: set[_Key]) -> list[str]:
+    """One line per finding (deduplicated), at most ``limit``: the last says how many are left out.
+    Findings whose key is in ``existing`` are marked as existing violations."""
+    lines = list(dict.fromkeys(_warning(f, secret, _key(f) in existing) for f in findings))
     if len(lines) > limit:
         left = len(lines) - (limit - 1)
         lines = [*lines[: limit - 1], f"chartguard: {left} more findings (run chartguard lint for all)"]
     return lines
 
 
-def _warning(finding: Finding, secret: bool) -> str:
+def _warning(finding: Finding, secret: bool, existing: bool) -> str:
     label = "" if finding.severity == Severity.WARNING else f" {finding.severity}"  # a warning is implied
+    label += " (existing)" if existing else ""
     head = f"chartguard{label}: {finding.reason}"
     tail = f" [{finding.rule_id}]"
     if secret or not finding.detail:

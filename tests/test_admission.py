@@ -1,8 +1,9 @@
 """The pure admission core: AdmissionReview v1 in, the response out (chartguard.admission.review).
 
 Every saved sample of ../shared/admission-samples goes through both modes and two profiles; the
-hand-written reviews cover denial messages, UPDATE, subresources, DELETE/CONNECT, dryRun, Secrets,
-malformed bodies and the limits on warnings and messages. Patches are checked with the independent
+hand-written reviews cover denial messages, UPDATE (existing violations relaxed, new or changed ones
+denied, GPU scaling), subresources and the Pod backstop of ``scale``, DELETE/CONNECT, dryRun,
+Secrets, malformed bodies and the limits on warnings and messages. Patches are checked with the independent
 ``jsonpatch`` package.
 """
 
@@ -22,8 +23,10 @@ from test_fix_properties import workloads
 
 from chartguard import admission
 from chartguard.admission import ReviewError, review
+from chartguard.findings import Severity
 from chartguard.fix import apply_patch
-from chartguard.profile import load_profile
+from chartguard.profile import Profile, RuleConfig, load_profile
+from chartguard.rules.base import Fix, Rule, Violation
 
 SAMPLES = SHARED / "admission-samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []
@@ -277,6 +280,143 @@ def test_update_checks_the_new_object(strict):
     assert check_shape(review(body, mode="validate", profile=strict), body, "validate")["allowed"] is True
 
 
+def test_existing_violation_on_update_warns_instead_of_denying(strict):
+    old = deployment(hostPID=True)
+    new = copy.deepcopy(old)
+    new["metadata"]["labels"] = {"team": "gpu"}  # a relabel: the violation is the same
+    body = make_review(new, "UPDATE", oldObject=old)
+    response = check_shape(review(body, mode="validate", profile=strict), body, "validate")
+    assert response["allowed"] is True
+    assert response["warnings"] == ["chartguard error (existing): host namespaces (hostPID=true) [pss-host-namespaces]"]
+    assert response["auditAnnotations"] == {"existing": "pss-host-namespaces"}
+    off = check_shape(review(body, mode="validate", profile=strict, allow_existing_violations=False), body, "validate")
+    assert off["allowed"] is False and off["auditAnnotations"] == {"rules": "pss-host-namespaces"}
+    created = review(make_review(new), mode="validate", profile=strict)["response"]  # only UPDATE has a past
+    assert created["allowed"] is False
+
+
+def test_new_or_changed_violation_on_update_denies(strict):
+    old = deployment(hostPID=True)
+    added = deployment(hostPID=True, volumes=[{"name": "d", "hostPath": {"path": "/data"}}])
+    body = make_review(added, "UPDATE", oldObject=old)
+    response = check_shape(review(body, mode="validate", profile=strict), body, "validate")
+    assert response["allowed"] is False
+    assert "host namespaces" not in response["status"]["message"] and "hostPath" in response["status"]["message"]
+    assert response["auditAnnotations"] == {"rules": "pss-restricted-volumes,volume-types", "existing": "pss-host-namespaces"}
+    assert response["warnings"] == ["chartguard error (existing): host namespaces (hostPID=true) [pss-host-namespaces]"]
+    changed = deployment(hostPID=True, hostNetwork=True)  # same rule, pointer; another detail
+    body = make_review(changed, "UPDATE", oldObject=old)
+    response = check_shape(review(body, mode="validate", profile=strict), body, "validate")
+    assert response["status"]["message"] == (
+        "chartguard denied Deployment default/web: host namespaces (hostNetwork=true, hostPID=true) [profile nvcf-strict]"
+    )
+    assert response["auditAnnotations"] == {"rules": "pss-host-namespaces"} and "warnings" not in response
+
+
+GPU_KEY = "nvcf.nvidia.io/instance-type-name"
+
+
+def gpu_statefulset(replicas: int, instance_type: str = "ON-PREM.GPU.B200_8x.x2") -> dict[str, Any]:
+    """A StatefulSet of whole-node GPU pods (8 GPUs each) annotated with ``instance_type``."""
+    gpus = {"nvidia.com/gpu": 8, "cpu": "1", "memory": "1Gi"}
+    obj = deployment(containers=[container("rank", resources={"limits": gpus, "requests": gpus})])
+    obj.update(kind="StatefulSet", metadata={"name": "rank", "namespace": "fn", "annotations": {GPU_KEY: instance_type}})
+    obj["spec"].update(replicas=replicas, serviceName="rank")
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "allowed"),
+    [
+        (3, 3, True),  # an existing wrong count, relabelled: warned
+        (3, 4, False),  # scaled further away: "4 GPU pods" is a new detail
+        (4, 3, False),  # toward the node count but still wrong: a changed violation denies too
+        (4, 2, True),  # the right count: nothing to relax
+    ],
+)
+def test_multi_node_gpu_scaling_of_an_existing_violation(nvcf, old, new, allowed):
+    updated = gpu_statefulset(new)
+    updated["metadata"]["labels"] = {"release": "2"}
+    body = make_review(updated, "UPDATE", oldObject=gpu_statefulset(old), namespace="fn")
+    response = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+    assert response["allowed"] is allowed
+    if not allowed:
+        assert response["status"]["message"] == (
+            f"chartguard denied StatefulSet fn/rank: GPU pods do not match the node count ({new} GPU pods; "
+            "ON-PREM.GPU.B200_8x.x2 has 2 nodes) [profile nvcf]"
+        )
+        assert response["auditAnnotations"] == {"rules": "gpu-pod-count"}
+    elif old != new:
+        assert "auditAnnotations" not in response
+    else:
+        assert response["auditAnnotations"] == {"existing": "gpu-pod-count"}
+        assert response["warnings"][0].startswith("chartguard error (existing): GPU pods do not match the node count (3 GPU")
+        assert response["warnings"][0].endswith("[gpu-pod-count]") and len(response["warnings"][0]) <= 120
+
+
+def test_gpu_pod_count_is_backstopped_on_pods(nvcf):
+    """The ``scale`` subresource passes unchecked; the StatefulSet's Pod beyond the node count is denied."""
+    gpus = {"nvidia.com/gpu": 8}
+    obj = pod(containers=[container("rank", resources={"limits": gpus, "requests": gpus})])
+    obj["metadata"].update(name="rank-2", annotations={GPU_KEY: "ON-PREM.GPU.B200_8x.x2"})
+    for index, allowed in (("1", True), ("2", False)):
+        obj["metadata"]["labels"] = {"apps.kubernetes.io/pod-index": index}
+        body = make_review(obj)
+        response = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
+        assert response["allowed"] is allowed, response
+    assert response["status"]["message"] == (
+        "chartguard denied Pod default/rank-2: GPU pods do not match the node count "
+        "(apps.kubernetes.io/pod-index 2 ≥ 2 nodes of ON-PREM.GPU.B200_8x.x2) [profile nvcf]"
+    )
+    assert response["auditAnnotations"] == {"rules": "gpu-pod-count"}
+
+
+def counting_profile(seen: list[str], fixed: list[str]) -> Profile:
+    """One error rule on ConfigMaps labelled ``bad``, recording the names it checks and fixes."""
+
+    def check(manifest: Any, context: Any) -> Any:
+        seen.append(manifest.obj["metadata"]["name"])
+        if "bad" in manifest.obj["metadata"].get("labels", {}):
+            yield Violation(detail="labelled bad", pointer="/metadata/labels")
+
+    def fix(obj: dict[str, Any], context: Any) -> Fix:
+        fixed.append(obj["metadata"]["name"])
+        return Fix.patch({"op": "remove", "path": "/metadata/labels/bad"})
+
+    rule = Rule(
+        id="no-bad-label",
+        title="no bad label",
+        reason="bad label",
+        severity=Severity.ERROR,
+        remediation="remove it",
+        check=check,
+        kinds=frozenset({"ConfigMap"}),
+        fix=fix,
+    )
+    return Profile(name="counting", title="", follows="tests", description="", rules=[RuleConfig(rule, Severity.ERROR, {})])
+
+
+def test_old_object_is_linted_only_when_the_new_one_has_an_error():
+    seen: list[str] = []
+    fixed: list[str] = []
+    profile = counting_profile(seen, fixed)
+
+    def config_map(name: str, **labels: str) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": labels}, "data": {}}
+
+    clean = make_review(config_map("new"), "UPDATE", oldObject=config_map("old", bad="1"))
+    assert review(clean, mode="validate", profile=profile)["response"] == {"uid": clean["request"]["uid"], "allowed": True}
+    assert seen == ["new"]
+    seen.clear()
+    relabelled = make_review(config_map("new", bad="1", team="a"), "UPDATE", oldObject=config_map("old", bad="1"))
+    response = review(relabelled, mode="validate", profile=profile)["response"]
+    assert response["allowed"] is True and response["warnings"] == [
+        "chartguard error (existing): bad label (labelled bad) [no-bad-label]"
+    ]
+    assert seen == ["new", "old"] and fixed == []  # the old object's lint plans no fixes
+    assert "patch" in review(relabelled, mode="mutate", profile=profile)["response"] and fixed == ["new"]
+
+
 def test_update_of_an_object_being_deleted_passes(strict):
     bad = deployment(hostPID=True)
     bad["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
@@ -308,10 +448,13 @@ def test_scale_subresource_passes(strict):
 
 def test_status_subresource_passes_but_ephemeral_containers_are_checked(strict):
     bad = pod(hostNetwork=True)
-    status = make_review(bad, "UPDATE", oldObject=bad, subResource="status")
-    assert review(status, mode="validate", profile=strict)["response"]["allowed"] is True
-    ephemeral = make_review(bad, "UPDATE", oldObject=bad, subResource="ephemeralcontainers")
-    assert review(ephemeral, mode="validate", profile=strict)["response"]["allowed"] is False
+    status = make_review(bad, "UPDATE", oldObject=pod(), subResource="status")  # even a new violation
+    assert review(status, mode="validate", profile=strict, allow_existing_violations=False)["response"]["allowed"] is True
+    debug = {"name": "debug", "image": "busybox", "securityContext": {"privileged": True}}
+    with_debug = {**bad, "spec": {**bad["spec"], "ephemeralContainers": [debug]}}
+    ephemeral = make_review(with_debug, "UPDATE", oldObject=bad, subResource="ephemeralcontainers")
+    response = review(ephemeral, mode="validate", profile=strict)["response"]
+    assert response["allowed"] is False and "pss-privileged" in response["auditAnnotations"]["rules"]
 
 
 @pytest.mark.parametrize("operation", ["DELETE", "CONNECT"])
@@ -444,12 +587,12 @@ def test_mutation_that_would_drop_the_object_is_a_warning(nvcf):
 
 
 def test_a_patch_that_does_not_apply_is_never_sent(monkeypatch, nvcf):
-    from chartguard import fix as fix_module
+    from chartguard.patch_ops import PatchError
 
     def failing(obj: Any, ops: Any) -> Any:
-        raise fix_module.PatchError("path /spec/x does not exist")
+        raise PatchError("path /spec/x does not exist")
 
-    monkeypatch.setattr(admission, "apply_patch", failing)
+    monkeypatch.setattr(admission, "patched", failing)
     body = make_review(pod())
     response = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
     assert "patch" not in response
