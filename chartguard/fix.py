@@ -16,13 +16,10 @@ from typing import Any
 
 from .findings import Finding, ObjectFix, Report
 from .manifests import Manifest
+from .patch_ops import PatchError, patched
 from .rules.base import Fix, Rule, RuleContext
 
 __all__ = ["PatchError", "apply_fixes", "apply_patch", "plan_fixes"]
-
-
-class PatchError(ValueError):
-    """A JSON Patch operation that does not apply (a bug in a fix: fixes must always apply)."""
 
 
 def plan_fixes(
@@ -43,7 +40,7 @@ def plan_fixes(
         manifest = by_index.get(index)
         if manifest is None:
             continue
-        working = copy.deepcopy(manifest.obj)
+        working = manifest.obj  # patched copy-on-write: the rendered object is never modified
         ops: list[dict[str, Any]] = []
         fixed: list[str] = []
         drop = False
@@ -59,7 +56,7 @@ def plan_fixes(
             if fix.drop:
                 drop = True
                 break
-            working = apply_patch(working, fix.ops)
+            working = patched(working, fix.ops)
             ops.extend(fix.ops)
         if fixed:
             fixes.append(ObjectFix(index, manifest.ref, tuple(ops) if not drop else (), drop, tuple(fixed)))
@@ -89,100 +86,7 @@ def apply_fixes(objects: Sequence[dict[str, Any]], report: Report) -> list[dict[
 
 
 def apply_patch(obj: dict[str, Any], ops: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Apply RFC 6902 operations (add, remove, replace, test, copy, move) to a copy of ``obj``."""
-    document: Any = copy.deepcopy(obj)
-    for op in ops:
-        document = _apply(document, op)
-    return document
-
-
-def _apply(document: Any, op: dict[str, Any]) -> Any:
-    kind, path = op.get("op"), op.get("path", "")
-    if kind == "add":
-        return _add(document, path, copy.deepcopy(op["value"]))
-    if kind == "remove":
-        value = _get(document, path)
-        del value  # existence check
-        return _remove(document, path)
-    if kind == "replace":
-        _get(document, path)
-        return _replace(document, path, copy.deepcopy(op["value"])) if path else copy.deepcopy(op["value"])
-    if kind == "test":
-        if _get(document, path) != op["value"]:
-            raise PatchError(f"test failed at {path}")
-        return document
-    if kind == "copy":
-        return _add(document, path, copy.deepcopy(_get(document, op["from"])))
-    if kind == "move":
-        value = _get(document, op["from"])
-        return _add(_remove(document, op["from"]), path, value)
-    raise PatchError(f"unknown operation {kind!r}")
-
-
-def _tokens(path: str) -> list[str]:
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise PatchError(f"invalid JSON pointer {path!r}")
-    return [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")]
-
-
-def _parent(document: Any, path: str) -> tuple[Any, str]:
-    tokens = _tokens(path)
-    if not tokens:
-        raise PatchError("the root has no parent")
-    target = document
-    for token in tokens[:-1]:
-        target = _child(target, token, path)
-    return target, tokens[-1]
-
-
-def _child(target: Any, token: str, path: str) -> Any:
-    if isinstance(target, dict) and token in target:
-        return target[token]
-    if isinstance(target, list) and token.isdigit() and int(token) < len(target):
-        return target[int(token)]
-    raise PatchError(f"path {path} does not exist")
-
-
-def _get(document: Any, path: str) -> Any:
-    target = document
-    for token in _tokens(path):
-        target = _child(target, token, path)
-    return target
-
-
-def _add(document: Any, path: str, value: Any) -> Any:
-    if path == "":
-        return value
-    parent, token = _parent(document, path)
-    if isinstance(parent, dict):
-        parent[token] = value
-    elif isinstance(parent, list):
-        if token == "-":
-            parent.append(value)
-        elif token.isdigit() and int(token) <= len(parent):
-            parent.insert(int(token), value)
-        else:
-            raise PatchError(f"index {token} out of range at {path}")
-    else:
-        raise PatchError(f"cannot add under a scalar at {path}")
-    return document
-
-
-def _replace(document: Any, path: str, value: Any) -> Any:
-    """Set an existing member in place (a mapping keeps its key order)."""
-    parent, token = _parent(document, path)
-    parent[int(token) if isinstance(parent, list) else token] = value
-    return document
-
-
-def _remove(document: Any, path: str) -> Any:
-    parent, token = _parent(document, path)
-    if isinstance(parent, dict) and token in parent:
-        del parent[token]
-    elif isinstance(parent, list) and token.isdigit() and int(token) < len(parent):
-        del parent[int(token)]
-    else:
-        raise PatchError(f"path {path} does not exist")
-    return document
+    """Apply RFC 6902 operations (add, remove, replace, test, copy, move) to a copy of ``obj`` (the
+    result shares nothing with ``obj``)."""
+    result: dict[str, Any] = patched(copy.deepcopy(obj), ops)
+    return result

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .manifests import pointer
+from .patch_ops import CowDocument
+from .patch_ops import tokens as _tokens
 from .workloads import Container, Pod
 
 if TYPE_CHECKING:
@@ -62,10 +64,6 @@ def repair(obj: dict[str, Any], build: Callable[[Patch], None]) -> Fix:
     return Fix.patch(*patch.ops)
 
 
-def _tokens(path: str) -> list[str]:
-    return [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")] if path else []
-
-
 def _child(node: Any, token: str) -> Any:
     if isinstance(node, dict):
         return node.get(token, _MISSING)
@@ -88,13 +86,12 @@ class Patch:
     sees the previous ones (``obj`` itself is never modified)."""
 
     def __init__(self, obj: dict[str, Any]) -> None:
-        self._doc: Any = obj
-        self._copied = False
+        self._document = CowDocument(obj)
         self.ops: list[dict[str, Any]] = []
 
     def get(self, path: str, default: Any = None) -> Any:
         """The current value at ``path``, or ``default`` when it does not exist."""
-        node = self._doc
+        node = self._document.root
         for token in _tokens(path):
             node = _child(node, token)
             if node is _MISSING:
@@ -106,7 +103,7 @@ class Patch:
         same operation), a parent that is neither a map nor null is ``Unsafe`` (it is not ours to
         replace). Nothing is added when the value is already there."""
         tokens = _tokens(path)
-        node = self._doc
+        node = self._document.root
         for depth, token in enumerate(tokens[:-1]):
             child = _child(node, token)
             if child is _MISSING or child is None:
@@ -136,16 +133,9 @@ class Patch:
             self._add([*_tokens(path), "-"], value)
 
     def _add(self, tokens: list[str], value: Any) -> None:
-        self.ops.append({"op": "add", "path": pointer(*tokens), "value": value})
-        if not self._copied:
-            self._doc, self._copied = copy.deepcopy(self._doc), True
-        node = self._doc
-        for token in tokens[:-1]:
-            node = _child(node, token)
-        if isinstance(node, list):
-            node.append(copy.deepcopy(value))
-        else:
-            node[tokens[-1]] = copy.deepcopy(value)
+        path = pointer(*tokens)
+        self.ops.append({"op": "add", "path": path, "value": value})
+        self._document.add(path, copy.deepcopy(value))
 
 
 # --- security contexts --------------------------------------------------------------------------
