@@ -567,10 +567,11 @@ def _emit(text: str, output: str | None, colour: bool = False) -> None:
 @click.option(
     "-p",
     "--profile",
-    default="nvcf",
+    default="nvcf-webhook",
     show_default=True,
     metavar="NAME|FILE",
-    help="Webhook profile (see `chartguard profiles`); loaded once at start.",
+    help="Webhook profile (see `chartguard profiles`); loaded once at start. The default, nvcf-webhook, is nvcf "
+    "plus the GPU gate: a GPU request needs a known instance type and its nodes' affinity.",
 )
 @click.option("-b", "--backend", metavar="NAME", help="Webhook: NVCF backend the profile applies to.")
 @click.option(
@@ -599,6 +600,19 @@ def _emit(text: str, output: str | None, colour: bool = False) -> None:
     show_default=True,
     help="Seconds between checks of --cert-file/--key-file for a new certificate.",
 )
+@click.option(
+    "--deny-existing-violations",
+    is_flag=True,
+    help="Webhook: on UPDATE, also deny errors the old object already had (default: an identical existing "
+    "violation only warns, so a stuck object can still be relabelled; new or changed ones deny).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes serving the same port (one per CPU the server may use); metrics are summed over them.",
+)
 @click.option("--allow-private-chart-hosts", is_flag=True, hidden=True, help="TEST ONLY: fetch charts from loopback addresses.")
 @_guarded
 def serve(host: str, port: int, cert_file: str | None, key_file: str | None, token_file: str | None, no_auth: bool,
@@ -606,7 +620,7 @@ def serve(host: str, port: int, cert_file: str | None, key_file: str | None, tok
           preserve_labels: tuple[str, ...], preserve_annotations: tuple[str, ...], allow_local_charts: bool,
           max_body_bytes: int, concurrency: int, log_level: str, endpoints: str, profile: str, backend: str | None,
           strict: bool, body_timeout: float, keep_alive_timeout: int, cert_reload_interval: float,
-          allow_private_chart_hosts: bool) -> int:  # fmt: skip
+          deny_existing_violations: bool, workers: int, allow_private_chart_hosts: bool) -> int:  # fmt: skip
     """Serve the admission webhook (POST /validate, POST /mutate, GET /readyz, GET /metrics) and
     helm-reval's HTTP API (POST /v1/validate, POST /v1/render, GET /info), and GET /healthz.
 
@@ -629,11 +643,12 @@ def serve(host: str, port: int, cert_file: str | None, key_file: str | None, tok
         allow_private_chart_hosts=allow_private_chart_hosts,
     )
     options = RevalOptions(settings=settings, allow_local_charts=allow_local_charts, concurrency=concurrency)
-    run_server(ServeConfig(host=host, port=port, cert_file=cert_file, key_file=key_file, token_file=token_file, no_auth=no_auth,
+    return run_server(ServeConfig(host=host, port=port, cert_file=cert_file, key_file=key_file, token_file=token_file, no_auth=no_auth,
                            max_body_bytes=max_body_bytes, log_level=log_level, reval=options, endpoints=endpoints,
                            profile=profile, backend=backend, strict=strict, body_timeout=body_timeout,
-                           keep_alive_timeout=keep_alive_timeout, cert_reload_interval=cert_reload_interval))  # fmt: skip
-    return 0
+                           keep_alive_timeout=keep_alive_timeout, cert_reload_interval=cert_reload_interval,
+                           workers=workers,
+                           webhook_settings={"allow_existing_violations": not deny_existing_violations}))  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,8 @@
 Two layers: the ASGI app in-process with a stand-in ``review`` (metrics, denials, fallbacks, route
 collisions), and the real ``chartguard serve`` process on 127.0.0.1 over TLS (trustme CA) talked to
 with http.client and raw sockets: every saved AdmissionReview sample, hand-written UPDATE / scale /
-DELETE reviews, malformed bodies, oversized and slow bodies, certificate reload, metrics, logs.
+DELETE reviews, UPDATEs with an existing and a new violation, malformed bodies, oversized and slow
+bodies, certificate reload, metrics, logs.
 Checks that need the real verdicts of :func:`chartguard.admission.review` skip, with a reason, while
 it still raises NotImplementedError.
 """
@@ -181,9 +182,22 @@ def hostpath_review(uid: str = "1f2e3d4c-5b6a-4798-8a7b-000000000006") -> dict[s
     return review
 
 
+def hostpath_update_review(uid: str, *, already: bool) -> dict[str, Any]:
+    """``update_review`` with a hostPath volume (an error under nvcf) in ``object``, and in
+    ``oldObject`` too when it was ``already`` there."""
+    review = update_review()
+    request = review["request"]
+    request["uid"] = uid
+    volume = {"name": "host", "hostPath": {"path": "/var/run"}}
+    for obj in [request["object"], request["oldObject"]] if already else [request["object"]]:
+        obj["spec"]["template"]["spec"]["volumes"] = [volume]
+    return review
+
+
 def handwritten() -> dict[str, dict[str, Any]]:
     return {
         "update": update_review(),
+        "update-existing-violation": hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0000", already=True),
         "scale": scale_review(),
         "delete": delete_review(),
         "secret": secret_review(),
@@ -541,6 +555,27 @@ def test_served_denial_is_counted_by_rule_and_logged(served: Served) -> None:
     assert len(mine) == 1 and mine[0]["allowed"] is False and "volume-types" in mine[0]["rules"]
 
 
+@needs_core
+def test_served_update_with_an_existing_violation_warns_and_a_new_one_denies(served: Served) -> None:
+    existing = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0001", already=True)
+    status, answer = post(served, "validate", existing)
+    response = answer["response"]
+    assert status == 200 and response["allowed"] is True and "status" not in response
+    assert (
+        response["warnings"][0] == 'chartguard error (existing): volume type not allowed (volume "host": hostPath) [volume-types]'
+    )
+    assert response["auditAnnotations"] == {"existing": "volume-types"}
+    new = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0002", already=False)
+    status, answer = post(served, "validate", new)
+    response = answer["response"]
+    assert status == 200 and response["allowed"] is False and response["status"]["code"] == 403
+    message = response["status"]["message"]  # only the new violation; the profile is serve's default
+    assert message.startswith(
+        'chartguard denied Deployment nginx/nginx: volume type not allowed (volume "host": hostPath) [profile '
+    )
+    assert response["auditAnnotations"] == {"rules": "volume-types"}
+
+
 def test_served_bad_reviews_are_400_and_the_server_keeps_serving(served: Served) -> None:
     no_uid = minimal_review()
     no_uid["request"]["uid"] = ""
@@ -748,3 +783,13 @@ def test_cert_reloader_keeps_the_old_chain_on_a_half_written_pair(tmp_path: Path
     assert reloader.check() is False and reloader.reloads == 0
     shutil.copy(other["key"], pki["key"])
     assert reloader.check() is True and reloader.reloads == 1
+
+
+def test_served_deny_existing_violations(ca: trustme.CA, tmp_path: Path) -> None:
+    served = start(write_pki(ca, tmp_path), "--deny-existing-violations")
+    try:
+        review = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0003", already=True)
+        response = post(served, "validate", review)[1]["response"]
+        assert response["allowed"] is False and response["auditAnnotations"] == {"rules": "volume-types"}
+    finally:
+        served.stop()

@@ -176,7 +176,8 @@ class App:
             if denied is not None:
                 return api_error(401, "Unauthorized", denied)
         try:
-            body = await asyncio.wait_for(_read_body(receive, headers, self.max_body_bytes), self.body_timeout)
+            async with asyncio.timeout(self.body_timeout):  # no extra task per request, unlike wait_for
+                body = await _read_body(receive, headers, self.max_body_bytes)
         except TimeoutError:
             response = api_error(408, "Request Timeout", f"request body not received within {self.body_timeout:g}s")
             response.headers.append(("connection", "close"))

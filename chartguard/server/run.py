@@ -22,6 +22,7 @@ import ssl
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, UsageError
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, bearer_authorizer
@@ -47,11 +48,13 @@ class ServeConfig:
     log_level: str = "info"
     reval: RevalOptions = field(default_factory=RevalOptions)
     endpoints: str = "all"  # all | webhook | reval
-    profile: str = "nvcf"  # the webhook's profile: a built-in name or a file
+    profile: str = "nvcf-webhook"  # the webhook's profile: a built-in name or a file
     backend: str | None = None
     strict: bool = False
     cert_reload_interval: float = 1.0  # seconds between checks of the certificate files
     keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT
+    workers: int = 1  # processes serving the same socket (see chartguard.server.workers)
+    webhook_settings: dict[str, Any] = field(default_factory=dict)  # keywords for admission.review (Settings)
 
 
 def is_loopback(host: str) -> bool:
@@ -156,8 +159,8 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(config: ServeConfig) -> None:
-    """Listen and serve until interrupted (SIGINT/SIGTERM: graceful shutdown)."""
+def serve(config: ServeConfig) -> int:
+    """Listen and serve until interrupted (SIGINT/SIGTERM: graceful shutdown); the exit status."""
     serve_reval = config.endpoints in ("all", "reval")
     serve_webhook = config.endpoints in ("all", "webhook")
     if config.token_file:
@@ -172,10 +175,17 @@ def serve(config: ServeConfig) -> None:
     webhook = None
     if serve_webhook:
         from ..profile import load_profile
+        from ..rules import BY_ID
+        from .metrics import Metrics
         from .webhook import WebhookOptions
 
         profile = load_profile(config.profile, backend=config.backend, strict=config.strict)
-        webhook = WebhookOptions(profile=profile, strict=config.strict)
+        webhook = WebhookOptions(
+            profile=profile,
+            strict=config.strict,
+            settings=dict(config.webhook_settings),
+            metrics=Metrics(BY_ID, workers=config.workers),
+        )
 
     import uvicorn
 
@@ -213,19 +223,33 @@ def serve(config: ServeConfig) -> None:
     scheme = "https" if config.cert_file else "http"
     shown = f"[{host}]" if ":" in host else host
     auth = "bearer token" if config.token_file else "no authentication"
+    processes = f"; {config.workers} worker processes" if config.workers > 1 else ""
     if serve_reval:
-        print(f"chartguard: serving the helm-reval API on {scheme}://{shown}:{port} ({auth})", file=sys.stderr, flush=True)
+        where = f"{scheme}://{shown}:{port}"
+        print(f"chartguard: serving the helm-reval API on {where} ({auth}{processes})", file=sys.stderr, flush=True)
     if webhook is not None:
         name = getattr(webhook.profile, "name", config.profile)
         print(
-            f"chartguard: serving the admission webhook on {scheme}://{shown}:{port} (/validate, /mutate; profile {name})",
+            f"chartguard: serving the admission webhook on {scheme}://{shown}:{port} "
+            f"(/validate, /mutate; profile {name}{processes})",
             file=sys.stderr,
             flush=True,
         )
     logging.getLogger("chartguard.server").setLevel(config.log_level.upper())
     logging.getLogger("chartguard.webhook").setLevel(config.log_level.upper())
     _log_handler()
-    uvicorn.Server(uvicorn_config).run(sockets=[sock])
+    if config.workers == 1:
+        uvicorn.Server(uvicorn_config).run(sockets=[sock])
+        return 0
+
+    def work(index: int) -> None:
+        if webhook is not None and webhook.metrics is not None:
+            webhook.metrics.use_row(index)
+        uvicorn.Server(uvicorn_config).run(sockets=[sock])
+
+    from .workers import Supervisor
+
+    return Supervisor(config.workers, work).run()
 
 
 def _loop() -> str:

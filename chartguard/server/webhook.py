@@ -19,11 +19,10 @@ Secret data cannot reach the logs. Nothing here imports the Helm engine (the web
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import traceback
-from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,13 +30,12 @@ from typing import Any, Literal
 import orjson
 
 from .app import App, Request, Response, healthz
+from .metrics import Metrics
 
 log = logging.getLogger("chartguard.webhook")
 
 API_VERSION = "admission.k8s.io/v1"
 KIND = "AdmissionReview"
-#: Latency histogram buckets (seconds): the apiserver's timeout is 1-30 s, the budget 10 ms at p99.
-BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _RULE_ID = re.compile(r"\[([a-z0-9][a-z0-9-]*[a-z0-9])\]")
 
 Mode = Literal["validate", "mutate"]
@@ -53,56 +51,7 @@ class WebhookOptions:
     settings: dict[str, Any] = field(default_factory=dict)  # extra keywords for admission.review
     review: Reviewer | None = None  # chartguard.admission.review unless a test swaps it
     ready: Callable[[], str | None] | None = None  # None: ready; else why not (e.g. no certificate)
-
-
-class Metrics:
-    """Prometheus counters and a latency histogram, written by hand (one event loop: no locks)."""
-
-    def __init__(self) -> None:
-        self.requests: dict[tuple[str, int], int] = defaultdict(int)
-        self.denials: dict[str, int] = defaultdict(int)
-        self.buckets: dict[str, list[int]] = {}
-        self.sums: dict[str, float] = defaultdict(float)
-        self.extra: dict[str, int] = defaultdict(int)  # e.g. cert reloads
-
-    def observe(self, endpoint: str, code: int, seconds: float) -> None:
-        """Count one request to ``endpoint`` answered ``code`` in ``seconds``."""
-        self.requests[(endpoint, code)] += 1
-        counts = self.buckets.get(endpoint)
-        if counts is None:
-            counts = self.buckets[endpoint] = [0] * (len(BUCKETS) + 1)
-        counts[bisect_left(BUCKETS, seconds)] += 1
-        self.sums[endpoint] += seconds
-
-    def render(self) -> bytes:
-        """The Prometheus text exposition format (0.0.4)."""
-        out = [
-            "# HELP chartguard_webhook_requests_total Admission requests by endpoint and HTTP status.",
-            "# TYPE chartguard_webhook_requests_total counter",
-        ]
-        out += [
-            f'chartguard_webhook_requests_total{{endpoint="{e}",code="{c}"}} {n}' for (e, c), n in sorted(self.requests.items())
-        ]
-        out += [
-            "# HELP chartguard_webhook_denials_total Denied admission requests by rule.",
-            "# TYPE chartguard_webhook_denials_total counter",
-        ]
-        out += [f'chartguard_webhook_denials_total{{rule="{rule}"}} {n}' for rule, n in sorted(self.denials.items())]
-        out += [
-            "# HELP chartguard_webhook_request_duration_seconds Time to answer an admission request.",
-            "# TYPE chartguard_webhook_request_duration_seconds histogram",
-        ]
-        for endpoint, counts in sorted(self.buckets.items()):
-            total = 0
-            for bound, count in zip((*BUCKETS, float("inf")), counts, strict=True):
-                total += count
-                le = "+Inf" if bound == float("inf") else repr(bound)
-                out.append(f'chartguard_webhook_request_duration_seconds_bucket{{endpoint="{endpoint}",le="{le}"}} {total}')
-            out.append(f'chartguard_webhook_request_duration_seconds_sum{{endpoint="{endpoint}"}} {self.sums[endpoint]!r}')
-            out.append(f'chartguard_webhook_request_duration_seconds_count{{endpoint="{endpoint}"}} {total}')
-        for name, value in sorted(self.extra.items()):
-            out += [f"# TYPE chartguard_{name} counter", f"chartguard_{name} {value}"]
-        return ("\n".join(out) + "\n").encode()
+    metrics: Metrics | None = None  # shared by the worker processes (chartguard serve --workers)
 
 
 class BadReview(ValueError):
@@ -167,7 +116,10 @@ def _fallback(uid: str, strict: bool, message: str) -> dict[str, Any]:
 
 def add_webhook_routes(app: App, options: WebhookOptions, metrics: Metrics | None = None) -> Metrics:
     """Register ``/validate``, ``/mutate``, ``/readyz``, ``/metrics`` and the shared ``/healthz`` on ``app``."""
-    metrics = metrics or Metrics()
+    if metrics is None:
+        from ..rules import BY_ID
+
+        metrics = options.metrics or Metrics(BY_ID)
     state = {"started": False, "stopping": False}
     app.on_startup.append(lambda: state.update(started=True))
     app.on_shutdown.append(lambda: state.update(stopping=True))
@@ -263,7 +215,7 @@ def _answer(request: Request, mode: Mode, options: WebhookOptions, metrics: Metr
     answered.rules = rules_of(response)
     if not answered.allowed:
         for rule in denial_rules(response) or ["unknown"]:
-            metrics.denials[rule] += 1
+            metrics.deny(rule)
     return Response(200, orjson.dumps(result), "application/json")
 
 
@@ -283,6 +235,7 @@ def _log(request: Request, response: Response, path: str, seconds: float) -> Non
         "allowed": answered.allowed,
         "rules": answered.rules,
         "latency_ms": round(seconds * 1000, 3),
+        "pid": os.getpid(),  # the worker process (chartguard serve --workers)
     }
     if answered.reason:
         line["reason"] = answered.reason

@@ -1,0 +1,120 @@
+"""chartguard serve --workers N: forked workers on one socket, metrics summed over them, supervision."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import trustme
+from test_webhook_server import Served, minimal_review, start, write_pki
+
+from chartguard.server.metrics import Metrics
+
+
+def children(pid: int) -> set[int]:
+    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def metric(text: str, name: str, **labels: str) -> int:
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    match = re.search(rf"^{name}{{{re.escape(wanted)}}} (\d+)$", text, re.M)
+    return int(match[1]) if match else 0
+
+
+def wait_for(condition, seconds: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# --- shared metrics ----------------------------------------------------------------------------------
+
+
+def test_metrics_rows_written_by_forked_processes_are_summed() -> None:
+    metrics = Metrics(["volume-types"], workers=3)
+    metrics.use_row(0)
+    metrics.observe("/validate", 200, 0.002)
+    pids = []
+    for row in (1, 2):
+        pid = os.fork()
+        if pid == 0:  # a worker: writes its own row only
+            metrics.use_row(row)
+            for _ in range(row):
+                metrics.observe("/validate", 200, 0.0004)
+            metrics.deny("volume-types")
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        assert os.waitpid(pid, 0)[1] == 0
+    text = metrics.render().decode()
+    assert metric(text, "chartguard_webhook_requests_total", endpoint="/validate", code="200") == 4
+    assert metric(text, "chartguard_webhook_denials_total", rule="volume-types") == 2
+    assert metric(text, "chartguard_webhook_request_duration_seconds_bucket", endpoint="/validate", le="0.0005") == 3
+    assert metric(text, "chartguard_webhook_request_duration_seconds_count", endpoint="/validate") == 4
+    assert 'endpoint="/mutate"' not in text  # no series for what never happened
+
+
+def test_metrics_unknown_labels_count_as_other_and_rows_are_checked() -> None:
+    metrics = Metrics(["volume-types"])
+    metrics.deny("not-a-rule")
+    metrics.observe("/validate", 418, 0.001)
+    metrics.observe("/elsewhere", 200, 0.001)  # not an admission endpoint: not counted
+    text = metrics.render().decode()
+    assert metric(text, "chartguard_webhook_denials_total", rule="other") == 1
+    assert metric(text, "chartguard_webhook_requests_total", endpoint="/validate", code="other") == 1
+    assert "/elsewhere" not in text
+    with pytest.raises(ValueError, match="out of range"):
+        metrics.use_row(1)
+
+
+# --- the real server with two workers ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory: pytest.TempPathFactory) -> Served:
+    served = start(write_pki(trustme.CA(), tmp_path_factory.mktemp("workers-pki")), "--workers", "2")
+    yield served  # type: ignore[misc]
+    served.stop()
+
+
+def test_two_workers_share_the_port_and_report_the_same_totals(workers: Served) -> None:
+    assert len(children(workers.process.pid)) == 2
+    before = metric(
+        workers.request("GET", "/metrics")[2].decode(), "chartguard_webhook_requests_total", endpoint="/validate", code="200"
+    )
+    review = minimal_review()
+    with ThreadPoolExecutor(8) as pool:  # concurrent connections: both workers accept some
+        statuses = list(pool.map(lambda _: workers.request("POST", "/validate", review)[0], range(80)))
+    assert statuses == [200] * 80
+    pids = {json.loads(line)["pid"] for line in workers.drain_log() if line.startswith("{")}
+    assert len(pids) == 2, f"one worker answered everything: {pids}"
+    for _ in range(6):  # each scrape may land on either worker: every one reports the whole server
+        text = workers.request("GET", "/metrics")[2].decode()
+        assert metric(text, "chartguard_webhook_requests_total", endpoint="/validate", code="200") == before + 80
+
+
+def test_a_worker_that_dies_is_started_again(workers: Served) -> None:
+    first = children(workers.process.pid)
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    assert wait_for(lambda: len(children(workers.process.pid)) == 2 and victim not in children(workers.process.pid))
+    assert workers.serves()
+    assert any("starting it again" in line for line in workers.drain_log())
+
+
+def test_sigterm_stops_every_worker(tmp_path: Path) -> None:
+    served = start(write_pki(trustme.CA(), tmp_path), "--workers", "3")
+    pids = children(served.process.pid)
+    assert len(pids) == 3 and served.serves()
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(timeout=20) == 0
+    assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), 5)
