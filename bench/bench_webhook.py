@@ -192,6 +192,22 @@ def memory_mb(pid: int) -> tuple[float, float, float]:
     return rss / 1024, peak / 1024, pss / 1024
 
 
+def cpu_ticks(pid: int) -> dict[int, int]:
+    """CPU time (clock ticks, user + system) of each worker process of the server."""
+    ticks = {}
+    for each in process_tree(pid)[1:]:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks[each] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_split(before: dict[int, int], after: dict[int, int]) -> str:
+    """How a phase's CPU time spread over the workers, e.g. ``52/48%`` (empty with one process)."""
+    used = [after[pid] - before.get(pid, 0) for pid in after]
+    total = sum(used)
+    return "/".join(f"{100 * u / total:.0f}" for u in sorted(used, reverse=True)) + "%" if len(used) > 1 and total else ""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -275,12 +291,15 @@ def main() -> int:
                 ("Deployment CREATE /mutate", "/mutate", create_body),
                 ("Deployment DELETE /validate (fast path)", "/validate", delete_body),
             ):
+                before = cpu_ticks(process.pid)
                 by_wrk = None if args.no_wrk else wrk_max(port, path, body, args.seconds, args.connections, folder)
                 result = by_wrk or run_drive(port, context, http_request(path, body), args.seconds, args.connections, None)
+                split = cpu_split(before, cpu_ticks(process.pid))
                 client = "wrk" if by_wrk else "asyncio"
                 budget = f">= 3,000 req/s: {verdict(result.rate() >= 3000)}" if "CREATE" in label else "(reference)"
                 errors = f", {result.errors} non-200" if result.errors else ""
-                rows.append((label, f"max req/s ({client}, {args.connections} conns)", f"{result.rate():,.0f}{errors}", budget))
+                figure = f"{result.rate():,.0f}{errors}" + (f" (worker CPU {split})" if split else "")
+                rows.append((label, f"max req/s ({client}, {args.connections} conns)", figure, budget))
             for rate in rates:
                 for label, path, body in (
                     ("Deployment CREATE /validate", "/validate", create_body),

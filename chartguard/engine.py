@@ -59,19 +59,17 @@ def run_rules(
         shared.params = params[rule.id]
         return shared
 
+    subjects = [(manifest, manifest.kind, pods) for manifest, pods in zip(manifests, pod_bearing, strict=True)]
     for config in profile.rules:
         rule = config.rule
         context = context_for(rule)
-        results: list[tuple[Violation, Manifest | None]]
+        results: list[tuple[Violation, Manifest | None]] = []
         if rule.scope == "release":
-            results = [(v, None) for v in rule.check(context)]
+            results.extend((v, None) for v in rule.check(context))
         else:
-            results = [
-                (violation, manifest)
-                for manifest, pods in zip(manifests, pod_bearing, strict=True)
-                if rule.applies_to(manifest.kind, pods)
-                for violation in rule.check(manifest, context)
-            ]
+            for checked, kind, pods in subjects:
+                if rule.applies_to(kind, pods):
+                    results.extend((violation, checked) for violation in rule.check(checked, context))
         for violation, manifest in results:
             subject = violation.manifest or manifest
             findings.append(

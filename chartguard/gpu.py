@@ -46,6 +46,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .manifests import pointer
@@ -200,6 +201,11 @@ def workloads_of(ctx: RuleContext) -> list[GpuWorkload]:
     return ctx.memo(key, workloads)  # type: ignore[no-any-return]
 
 
+def requests_of(container: Container, ctx: RuleContext) -> dict[str, tuple[Any, Any]]:
+    """``gpu_requests`` of a container of the current run, computed once per run."""
+    return ctx.memo(("gpu-requests", id(container)), lambda: gpu_requests(container))  # type: ignore[no-any-return]
+
+
 def gpus_of(pod: Pod, ctx: RuleContext) -> int:
     """``pod_gpus`` of a pod of the current run (rule param ``gpu_resources``), computed once per run."""
     resources = tuple(ctx.params["gpu_resources"])
@@ -292,6 +298,7 @@ def _partial(obj: dict[str, Any], places: list[tuple[str, dict[str, Any]]]) -> P
 # --- GPU resources -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def gpu_resource_kind(resource: str) -> str | None:
     """What kind of GPU resource ``resource`` is: ``gpu`` (whole NVIDIA GPU), ``mig`` (a MIG slice,
     ``nvidia.com/mig-1g.10gb``), ``shared`` (time-sliced ``nvidia.com/gpu.shared`` or
@@ -316,17 +323,21 @@ def gpu_requests(container: Container) -> dict[str, tuple[Any, Any]]:
     """``resource → (request, limit)`` (None when absent) for each GPU resource the container names."""
     requests, limits = _resources(container, "requests"), _resources(container, "limits")
     names = [n for n in (*limits, *requests) if isinstance(n, str) and gpu_resource_kind(n)]
+    if not names:
+        return {}
     return {name: (requests.get(name), limits.get(name)) for name in dict.fromkeys(names)}
 
 
 def quantity(value: Any) -> Fraction | None:
     """A Kubernetes quantity as a number (``8``, ``"8"``, ``"1k"``); None when it is not one."""
-    from .reval import quantity as quantities
-
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return Fraction(value)
+    if isinstance(value, str) and value.isdigit() and value.isascii():  # the usual GPU count: "8"
+        return Fraction(int(value))
+    from .reval import quantity as quantities
+
     if isinstance(value, float):
         return Fraction(value).limit_denominator(10**9)
     try:
@@ -360,10 +371,11 @@ def pod_gpus(pod: Pod, resources: Iterable[str] = (NVIDIA_GPU,)) -> int:
     return max([running, *init])
 
 
-def requests_any_gpu(pod: Pod) -> bool:
-    """Whether any container of the pod names a GPU resource of any kind with a non-zero amount."""
+def requests_any_gpu(pod: Pod, requests: Callable[[Container], dict[str, tuple[Any, Any]]] = gpu_requests) -> bool:
+    """Whether any container of the pod names a GPU resource of any kind with a non-zero amount
+    (``requests``: a container's ``gpu_requests``, e.g. memoised by ``requests_of``)."""
     for container in pod.containers:
-        for request, limit in gpu_requests(container).values():
+        for request, limit in requests(container).values():
             for value in (request, limit):
                 number = quantity(value)
                 if (number is None and value not in (None, "")) or (number is not None and number > 0):

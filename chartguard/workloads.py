@@ -157,12 +157,19 @@ def is_pod_bearing(obj: dict[str, Any]) -> bool:
     return obj.get("kind") in POD_TEMPLATE_PATHS
 
 
-def env_vars(container: Container) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(pointer, variable)`` for each entry of a container's ``env`` that is a mapping."""
+def env_vars(container: Container) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(index, variable)`` for each entry of a container's ``env`` that is a mapping (its pointer:
+    ``env_pointer``, built only for the variables a rule reports)."""
     env = container.spec.get("env")
-    for i, variable in enumerate(env if isinstance(env, list) else []):
-        if isinstance(variable, dict):
-            yield f"{container.pointer}/env/{i}", variable
+    if isinstance(env, list):
+        for i, variable in enumerate(env):
+            if isinstance(variable, dict):
+                yield i, variable
+
+
+def env_pointer(container: Container, index: int) -> str:
+    """JSON pointer of ``env[index]`` of ``container``."""
+    return f"{container.pointer}/env/{index}"
 
 
 def as_mapping(value: Any) -> dict[str, Any]:

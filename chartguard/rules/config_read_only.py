@@ -19,6 +19,8 @@ from .base import Rule, RuleContext, Violation
 
 def under_config(mount_path: str) -> bool:
     """Whether a mount path is ``/config`` or below it (``/config2`` is not)."""
+    if "config" not in mount_path:
+        return False
     path = "/" + posixpath.normpath(mount_path).lstrip("/")
     return path == "/config" or path.startswith("/config/")
 

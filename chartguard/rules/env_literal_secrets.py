@@ -10,22 +10,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import env_vars
+from ..workloads import env_pointer, env_vars
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
+@lru_cache(maxsize=4096)
+def credential_like(name: str, patterns: tuple[str, ...], ignored: tuple[str, ...]) -> bool:
+    """Whether ``name`` matches one of ``patterns`` and none of ``ignored`` (case-insensitive)."""
+    return bool(_any_of(patterns).search(name)) and not _any_of(ignored).search(name)
+
+
+@lru_cache(maxsize=64)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One case-insensitive regular expression matching any of ``patterns`` (none: never matches)."""
+    return re.compile("|".join(patterns) or "(?!)", re.IGNORECASE)
+
+
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-    pattern = re.compile("|".join(ctx.params["name_patterns"]), re.IGNORECASE)
-    ignored = re.compile("|".join(ctx.params["ignore_patterns"]) or "(?!)", re.IGNORECASE)
+    patterns, ignored = tuple(ctx.params["name_patterns"]), tuple(ctx.params["ignore_patterns"])
     for pod in ctx.pods(manifest):
         for container in pod.containers:
-            for where, variable in env_vars(container):
+            for index, variable in env_vars(container):
                 name, value = variable.get("name"), variable.get("value")
-                if isinstance(name, str) and value not in (None, "") and pattern.search(name) and not ignored.search(name):
-                    yield Violation(detail=f"{container.label}: env {name} has a literal value", pointer=f"{where}/value")
+                if isinstance(name, str) and value not in (None, "") and credential_like(name, patterns, ignored):
+                    yield Violation(
+                        detail=f"{container.label}: env {name} has a literal value",
+                        pointer=f"{env_pointer(container, index)}/value",
+                    )
 
 
 RULE = Rule(

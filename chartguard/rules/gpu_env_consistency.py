@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from ..findings import Severity
 from ..gpu import COMMON_DEFAULTS, gpu_params_schema, gpus_of, literal_count, plural, resolution_of
 from ..manifests import Manifest
-from ..workloads import env_vars
+from ..workloads import env_pointer, env_vars
 from .base import Rule, RuleContext, Violation, string_list
 
 
@@ -33,7 +33,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         if gpus_of(pod, ctx) == 0:
             continue
         for container in pod.containers:
-            for where, variable in env_vars(container):
+            for index, variable in env_vars(container):
                 name = variable.get("name")
                 if not isinstance(name, str) or name not in expected or "valueFrom" in variable:
                     continue
@@ -46,7 +46,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 said = f"{name}={text}" if count is not None else f'{name}="{text}" is not a whole number'
                 yield Violation(
                     detail=f"{container.label}: {said}; {instance.name} has {has}",
-                    pointer=f"{where}/value" if "value" in variable else where,
+                    pointer=env_pointer(container, index) + ("/value" if "value" in variable else ""),
                 )
 
 

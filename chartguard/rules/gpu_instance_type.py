@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, gpu_params_schema, requests_any_gpu, resolution_of
+from ..gpu import COMMON_DEFAULTS, gpu_params_schema, requests_any_gpu, requests_of, resolution_of
 from ..manifests import Manifest
 from .base import Rule, RuleContext, Violation
 
@@ -46,7 +46,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     partial = resolution.partial if resolution.name is None else None
     if resolution.name is None and (params["allow_missing"] or (partial is not None and params["allow_partial"])):
         return
-    pods = [pod for pod in ctx.pods(manifest) if requests_any_gpu(pod)]
+    pods = [pod for pod in ctx.pods(manifest) if requests_any_gpu(pod, lambda container: requests_of(container, ctx))]
     if not pods:
         return
     if partial is not None:

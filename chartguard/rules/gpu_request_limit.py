@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, gpu_params_schema, gpu_requests, quantity
+from ..gpu import COMMON_DEFAULTS, gpu_params_schema, quantity, requests_of
 from ..manifests import Manifest
 from ..patching import pointer
 from .base import Rule, RuleContext, Violation
@@ -22,7 +22,7 @@ from .base import Rule, RuleContext, Violation
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     for pod in ctx.pods(manifest):
         for container in pod.containers:
-            for resource, (request, limit) in gpu_requests(container).items():
+            for resource, (request, limit) in requests_of(container, ctx).items():
                 at = container.pointer + pointer("resources", "limits" if limit is not None else "requests", resource)
                 bad = [
                     f"{section} {value!r}"

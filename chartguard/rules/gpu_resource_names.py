@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, gpu_params_schema, gpu_requests, gpu_resource_kind
+from ..gpu import COMMON_DEFAULTS, gpu_params_schema, gpu_resource_kind, requests_of
 from ..manifests import Manifest
 from ..patching import pointer
 from .base import Rule, RuleContext, Violation, string_list
@@ -25,7 +25,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     allowed = set(ctx.params["allowed"]) | set(ctx.params["gpu_resources"])
     for pod in ctx.pods(manifest):
         for container in pod.containers:
-            for resource in gpu_requests(container):
+            for resource in requests_of(container, ctx):
                 kind = gpu_resource_kind(resource)
                 if resource in allowed or kind == "gpu":
                     continue

@@ -8,6 +8,7 @@ NVCF scales a function by starting more instances from the same image reference;
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..findings import Severity
@@ -24,6 +25,7 @@ class ImageReference(NamedTuple):
     digest: str | None  # the text after "@", None when there is none
 
 
+@lru_cache(maxsize=1024)
 def image_reference(image: str) -> ImageReference:
     """Split ``registry/repository[:tag][@digest]``; the first path part is a registry when it has
     a ``.`` or ``:`` or is ``localhost`` (Docker's rule)."""

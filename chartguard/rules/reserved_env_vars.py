@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..workloads import env_vars
+from ..workloads import env_pointer, env_vars
 from .base import Rule, RuleContext, Violation, params_schema, string_list
 
 
@@ -19,10 +19,10 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     prefixes = tuple(ctx.params["prefixes"])
     for pod in ctx.pods(manifest):
         for container in pod.containers:
-            for where, variable in env_vars(container):
+            for index, variable in env_vars(container):
                 name = variable.get("name")
                 if isinstance(name, str) and name.startswith(prefixes):
-                    yield Violation(detail=f"{container.label}: env {name}", pointer=f"{where}/name")
+                    yield Violation(detail=f"{container.label}: env {name}", pointer=f"{env_pointer(container, index)}/name")
 
 
 RULE = Rule(

@@ -148,11 +148,13 @@ def _log_handler() -> None:
         logger.propagate = False
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A listening socket; with ``reuse_port`` one of a SO_REUSEPORT group (the kernel spreads new
+    connections over the group's sockets, one per worker process)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family = infos[0][0]
-        sock = socket.create_server((host, port), family=family, backlog=128)
+        sock = socket.create_server((host, port), family=family, backlog=128, reuse_port=reuse_port)
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
@@ -198,7 +200,7 @@ def serve(config: ServeConfig) -> int:
         max_body_bytes=config.max_body_bytes,
         body_timeout=config.body_timeout,
     )
-    sock = _listen(config.host, config.port)
+    sock = _listen(config.host, config.port, reuse_port=config.workers > 1)
     uvicorn_config = uvicorn.Config(
         app,
         ssl_certfile=config.cert_file,
@@ -242,10 +244,18 @@ def serve(config: ServeConfig) -> int:
         uvicorn.Server(uvicorn_config).run(sockets=[sock])
         return 0
 
+    # One listening socket per worker, all open before any worker starts (and kept by the parent, so
+    # a restarted worker takes over its socket and the connections queued on it): a shared socket
+    # would let the first worker to wake up accept every connection of a burst.
+    sockets = [sock, *(_listen(config.host, port, reuse_port=True) for _ in range(config.workers - 1))]
+
     def work(index: int) -> None:
+        for other, listening in enumerate(sockets):
+            if other != index:
+                listening.close()
         if webhook is not None and webhook.metrics is not None:
             webhook.metrics.use_row(index)
-        uvicorn.Server(uvicorn_config).run(sockets=[sock])
+        uvicorn.Server(uvicorn_config).run(sockets=[sockets[index]])
 
     from .workers import Supervisor
 

@@ -1,11 +1,12 @@
-"""Worker processes for ``chartguard serve --workers N``: forked children sharing one listening socket.
+"""Worker processes for ``chartguard serve --workers N``: forked children, one listening socket each.
 
-The parent loads the profile, builds the app and binds the socket, then forks ``N`` workers; each
-runs its own event loop on the shared socket (the kernel spreads connections over the processes
-accepting on it) and writes its own row of the shared metrics. The parent only supervises:
-SIGTERM/SIGINT are passed on to the workers (graceful shutdown), a worker that dies is started
-again, and if workers keep dying (more than ``MAX_RESTARTS`` within ``RESTART_WINDOW`` seconds) the
-server stops with exit code 1 rather than restart forever.
+The parent loads the profile, builds the app and opens ``N`` listening sockets on the same port
+(a SO_REUSEPORT group: the kernel spreads new connections over them), then forks ``N`` workers;
+each runs its own event loop on its own socket and writes its own row of the shared metrics. The
+parent keeps the sockets open and only supervises: SIGTERM/SIGINT are passed on to the workers
+(graceful shutdown), a worker that dies is started again on the same socket (connections queued
+meanwhile are not lost), and if workers keep dying (more than ``MAX_RESTARTS`` within
+``RESTART_WINDOW`` seconds) the server stops with exit code 1 rather than restart forever.
 """
 
 from __future__ import annotations

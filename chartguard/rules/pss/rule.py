@@ -48,12 +48,29 @@ def declined(why: str) -> PodFix:
 
 
 @cache
-def _implementation() -> Callable[[str, str, str], VersionedCheck | None]:
-    """``chartguard.pss.implementation``, imported once on first use (the registry imports the
-    check modules, which import this module)."""
-    from ...pss import implementation
+def _active_checks(level: str, version: str) -> tuple[tuple[Check, VersionedCheck], ...]:
+    """``chartguard.pss.active_checks`` at ``level`` and ``version`` (imported on first use: the
+    registry imports the check modules, which import this module)."""
+    from ...pss import active_checks, resolve_version
 
-    return implementation
+    return active_checks(level, resolve_version(version))
+
+
+def denials_of(pod: Pod, ctx: RuleContext) -> dict[str, Denial]:
+    """check id → denial for every check of the profile's level and version that forbids ``pod``
+    (exemptions applied): all checks run once per pod and run, and each ``pss-*`` rule reads its own."""
+    settings = ctx.pod_security or DEFAULT_SETTINGS
+
+    def evaluate() -> dict[str, Denial]:
+        found: dict[str, Denial] = {}
+        for check, versioned in _active_checks(settings.level, settings.version):
+            seen = settings.exempt(check.id, pod)
+            denial = versioned.check(seen) if seen is not None else None
+            if denial is not None:
+                found[check.id] = denial
+        return found
+
+    return ctx.memo(("pss-denials", id(pod), settings), evaluate)  # type: ignore[no-any-return]
 
 
 def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> Rule:
@@ -61,13 +78,8 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodF
     when given, does: the first paragraph of its docstring)."""
 
     def run(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
-        settings = ctx.pod_security or DEFAULT_SETTINGS
-        versioned = _implementation()(check.id, settings.level, settings.version)
-        if versioned is None:
-            return
         for pod in ctx.pods(manifest):
-            seen = settings.exempt(check.id, pod)
-            denial = versioned.check(seen) if seen is not None else None
+            denial = denials_of(pod, ctx).get(check.id)
             if denial is not None:
                 yield Violation(reason=denial.reason, detail=denial.detail, pointer=denial.pointer)
 
