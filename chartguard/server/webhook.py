@@ -39,6 +39,9 @@ KIND = "AdmissionReview"
 _RULE_ID = re.compile(r"\[([a-z0-9][a-z0-9-]*[a-z0-9])\]")
 
 Mode = Literal["validate", "mutate"]
+#: This process's id for the log lines, refreshed in each forked worker (no system call per line).
+_PID = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 Reviewer = Callable[..., dict[str, Any]]
 
 
@@ -235,7 +238,7 @@ def _log(request: Request, response: Response, path: str, seconds: float) -> Non
         "allowed": answered.allowed,
         "rules": answered.rules,
         "latency_ms": round(seconds * 1000, 3),
-        "pid": os.getpid(),  # the worker process (chartguard serve --workers)
+        "pid": _PID[0],  # the worker process (chartguard serve --workers)
     }
     if answered.reason:
         line["reason"] = answered.reason
