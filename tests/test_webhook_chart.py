@@ -210,6 +210,8 @@ def test_server_arguments(rendered):
     assert f"--port={port}" in args and "--host=0.0.0.0" in args
     assert "--cert-file=/etc/chartguard/tls/tls.crt" in args and "--key-file=/etc/chartguard/tls/tls.key" in args
     assert "--profile=nvcf-webhook" in args and "--strict" not in args  # nvcf plus the GPU gate
+    # one worker process per CPU of the limit (each review runs on one core)
+    assert "--workers=2" in args and container["resources"]["limits"]["cpu"] == "2"
     # Only the admission endpoints: helm-reval's /v1/* is not served, so no token and no --no-auth.
     assert "--endpoints=webhook" in args
     assert "--no-auth" not in args and not any(a.startswith("--token-file") for a in args)
