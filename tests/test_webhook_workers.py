@@ -118,3 +118,17 @@ def test_sigterm_stops_every_worker(tmp_path: Path) -> None:
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(timeout=20) == 0
     assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), 5)
+
+
+def test_supervisor_gives_up_when_workers_keep_dying(caplog: pytest.LogCaptureFixture) -> None:
+    from chartguard.server.workers import MAX_RESTARTS, Supervisor
+
+    def crash(index: int) -> None:
+        raise RuntimeError(f"worker {index} cannot start")
+
+    started = time.monotonic()
+    assert Supervisor(2, crash).run() == 1  # a crash loop ends the server instead of spinning
+    assert time.monotonic() - started < 30
+    restarts = [r for r in caplog.records if "starting it again" in r.getMessage()]
+    assert len(restarts) == MAX_RESTARTS + 1
+    assert any("keep exiting" in r.getMessage() for r in caplog.records)
