@@ -21,15 +21,16 @@ annotation), so a multi-node GPU StatefulSet scaled by ``kubectl scale`` is caug
 
 Existing violations (Kyverno's ``allowExistingViolations``; admission-and-gpu.md 5.4): on an UPDATE
 in validate mode, an error of ``object`` that ``oldObject`` already had, identically (same rule id,
-pointer and detail), does not deny: it becomes a warning ``chartguard error (existing): ...``, so a
-stuck object can still be relabelled, or have its finalizers and annotations changed. A new or
-changed violation still denies. Details carry the numbers, so a multi-node GPU StatefulSet whose
-``replicas`` is wrong is denied again when ``replicas`` changes to another wrong count, even toward
-the right one (4 → 3 on a 2-node type: chartguard cannot tell a better violation from a different
-one); setting the right count passes, and ``kubectl scale`` (the ``scale`` subresource) passes.
-``oldObject`` is linted (without fixes) only when ``object`` has an error, so a compliant object
-costs one lint; an ``oldObject`` that cannot be linted relaxes nothing. The setting
-``allow_existing_violations=False`` turns this off.
+pointer and detail, and the same value at that pointer in both objects), does not deny: it becomes
+a warning ``chartguard error (existing): ...``, so a stuck object can still be relabelled, or have
+its finalizers and annotations changed. A new or changed violation still denies: a hostPath whose
+path changes, a GPU pod spec without an instance type that asks for more GPUs. Details carry the
+numbers, so a multi-node GPU StatefulSet whose ``replicas`` is wrong is denied again when
+``replicas`` changes to another wrong count, even toward the right one (4 → 3 on a 2-node type:
+chartguard cannot tell a better violation from a different one); setting the right count passes,
+and ``kubectl scale`` (the ``scale`` subresource) passes. ``oldObject`` is linted (without fixes)
+only when ``object`` has an error, so a compliant object costs one lint; an ``oldObject`` that
+cannot be linted relaxes nothing. The setting ``allow_existing_violations=False`` turns this off.
 
 A denial (validate mode, an error-severity finding) is ``status.code`` 403 with ONE line::
 
@@ -75,7 +76,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from .findings import Finding, Report, Severity
-from .patch_ops import patched
+from .patch_ops import patched, value_at
 from .profile import Profile
 from .workloads import is_pod_bearing
 
@@ -254,7 +255,9 @@ def _key(finding: Finding) -> _Key:
 
 def _existing(errors: list[Finding], request: dict[str, Any], profile: Profile) -> set[_Key]:
     """The keys of ``errors`` that ``oldObject`` of an UPDATE already had as errors (linted here,
-    without fixes); none when there is no old object or it cannot be linted."""
+    without fixes) and whose field is unchanged (a detail need not show every value: a hostPath's
+    path, the GPU counts of a pod without an instance type); none when there is no old object or it
+    cannot be linted. ``managedFields`` (rewritten by the apiserver on every write) are not compared."""
     old = request.get("oldObject")
     if request["operation"] != "UPDATE" or not isinstance(old, dict):
         return set()
@@ -263,7 +266,8 @@ def _existing(errors: list[Finding], request: dict[str, Any], profile: Profile) 
     except Exception:  # noqa: BLE001 - nothing is relaxed: the new object's errors deny
         return set()
     before = {_key(f) for f in _relevant(report, old) if f.severity >= Severity.ERROR}
-    return {_key(f) for f in errors} & before
+    old, new = _without_managed_fields(old), _without_managed_fields(request["object"])
+    return {_key(f) for f in errors if value_at(old, f.pointer) == value_at(new, f.pointer)} & before
 
 
 def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:

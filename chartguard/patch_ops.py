@@ -12,7 +12,10 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["CowDocument", "PatchError", "patched", "tokens"]
+__all__ = ["MISSING", "CowDocument", "PatchError", "patched", "tokens", "value_at"]
+
+#: What ``value_at`` returns for a path that does not exist.
+MISSING: Any = object()
 
 
 class PatchError(ValueError):
@@ -34,6 +37,14 @@ def patched(obj: Any, ops: Sequence[dict[str, Any]]) -> Any:
     for op in ops:
         document.apply(op)
     return document.root
+
+
+def value_at(doc: Any, path: str) -> Any:
+    """The value at JSON pointer ``path`` in ``doc``, or ``MISSING``."""
+    try:
+        return CowDocument(doc).get(path)
+    except PatchError:
+        return MISSING
 
 
 def _child(target: Any, token: str, path: str) -> Any:

@@ -313,6 +313,38 @@ def test_new_or_changed_violation_on_update_denies(strict):
     assert response["auditAnnotations"] == {"rules": "pss-host-namespaces"} and "warnings" not in response
 
 
+def test_a_changed_value_behind_the_same_detail_denies(strict):
+    """A detail need not show every value: the field itself must be unchanged to count as existing."""
+    old = deployment(volumes=[{"name": "logs", "hostPath": {"path": "/var/log"}}])
+    relabelled = copy.deepcopy(old)
+    relabelled["metadata"]["labels"] = {"team": "gpu"}
+    response = review(make_review(relabelled, "UPDATE", oldObject=old), mode="validate", profile=strict)["response"]
+    assert response["allowed"] is True and "volume-types" in response["auditAnnotations"]["existing"]
+    widened = deployment(volumes=[{"name": "logs", "hostPath": {"path": "/"}}])  # same rule, pointer and detail
+    response = review(make_review(widened, "UPDATE", oldObject=old), mode="validate", profile=strict)["response"]
+    assert response["allowed"] is False and "volume-types" in response["auditAnnotations"]["rules"]
+    assert "existing" not in response["auditAnnotations"]
+
+
+def test_gpu_request_without_instance_type_cannot_grow_as_an_existing_violation():
+    gate = load_profile("nvcf-webhook")
+
+    def gpu_deployment(gpus: int, replicas: int) -> dict[str, Any]:
+        amount = {"nvidia.com/gpu": gpus, "cpu": "1", "memory": "1Gi"}
+        obj = deployment(containers=[container("infer", resources={"limits": amount, "requests": amount})])
+        obj["spec"]["replicas"] = replicas
+        return obj
+
+    old = gpu_deployment(1, 1)  # created before the gate: no instance type known
+    relabelled = copy.deepcopy(old)
+    relabelled["metadata"]["labels"] = {"team": "gpu"}
+    response = review(make_review(relabelled, "UPDATE", oldObject=old), mode="validate", profile=gate)["response"]
+    assert response["allowed"] is True and response["auditAnnotations"] == {"existing": "gpu-instance-type"}
+    grown = gpu_deployment(8, 50)  # the pod spec changed: the gate applies again
+    response = review(make_review(grown, "UPDATE", oldObject=old), mode="validate", profile=gate)["response"]
+    assert response["allowed"] is False and response["auditAnnotations"] == {"rules": "gpu-instance-type"}
+
+
 GPU_KEY = "nvcf.nvidia.io/instance-type-name"
 
 
@@ -377,7 +409,7 @@ def counting_profile(seen: list[str], fixed: list[str]) -> Profile:
     def check(manifest: Any, context: Any) -> Any:
         seen.append(manifest.obj["metadata"]["name"])
         if "bad" in manifest.obj["metadata"].get("labels", {}):
-            yield Violation(detail="labelled bad", pointer="/metadata/labels")
+            yield Violation(detail="labelled bad", pointer="/metadata/labels/bad")
 
     def fix(obj: dict[str, Any], context: Any) -> Fix:
         fixed.append(obj["metadata"]["name"])

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -132,3 +133,56 @@ def test_supervisor_gives_up_when_workers_keep_dying(caplog: pytest.LogCaptureFi
     restarts = [r for r in caplog.records if "starting it again" in r.getMessage()]
     assert len(restarts) == MAX_RESTARTS + 1
     assert any("keep exiting" in r.getMessage() for r in caplog.records)
+
+
+def test_stopping_refuses_new_connections_while_workers_drain(tmp_path: Path) -> None:
+    served = start(write_pki(trustme.CA(), tmp_path), "--workers", "2", "--body-timeout", "30")
+    slow = []
+    for _ in range(4):  # requests in flight (bodies that never come): the workers' graceful shutdown waits
+        sock = socket.create_connection(("127.0.0.1", served.port))
+        tls = served.context.wrap_socket(sock, server_hostname="127.0.0.1")
+        tls.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        slow.append(tls)
+    time.sleep(0.3)
+    served.process.send_signal(signal.SIGTERM)
+    time.sleep(1.0)
+    try:
+        assert served.process.poll() is None  # still draining
+        with pytest.raises(ConnectionRefusedError):  # not queued on a socket nobody accepts from
+            socket.create_connection(("127.0.0.1", served.port), timeout=3)
+    finally:
+        for tls in slow:
+            tls.close()
+        assert served.process.wait(timeout=30) == 0
+
+
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    served = start(write_pki(trustme.CA(), tmp_path), "--workers", "2")
+    pids = children(served.process.pid)
+    assert len(pids) == 2 and served.serves()
+    served.process.kill()  # SIGKILL: no chance to pass a signal on
+    served.process.wait(timeout=10)
+    assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and "Z" not in stat(pid) for pid in pids), 20)
+    with pytest.raises(ConnectionRefusedError):  # no orphan keeps serving the port
+        socket.create_connection(("127.0.0.1", served.port), timeout=3)
+
+
+def stat(pid: int) -> str:
+    """The process state letter (``Z`` for a zombie), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def test_a_stop_during_start_up_reaches_every_worker() -> None:
+    from chartguard.server.workers import Supervisor
+
+    def work(index: int) -> None:
+        if index == 0:  # the stop arrives while the supervisor is still starting the others
+            os.kill(os.getppid(), signal.SIGTERM)
+        time.sleep(30)  # SIGTERM (default action) ends it
+
+    started = time.monotonic()
+    assert Supervisor(3, work).run() == 0
+    assert time.monotonic() - started < 10

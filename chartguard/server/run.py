@@ -259,7 +259,11 @@ def serve(config: ServeConfig) -> int:
 
     from .workers import Supervisor
 
-    return Supervisor(config.workers, work).run()
+    def close_sockets() -> None:  # stopping: refuse new connections at once (the workers drain theirs)
+        for listening in sockets:
+            listening.close()
+
+    return Supervisor(config.workers, work, on_stop=close_sockets).run()
 
 
 def _loop() -> str:

@@ -23,14 +23,20 @@ log = logging.getLogger("chartguard.server")
 
 MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
+#: Seconds the workers get to finish after a stop signal (uvicorn's graceful shutdown is 10 s);
+#: workers still running then are killed.
+STOP_GRACE = 15.0
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_PR_SET_PDEATHSIG = 1
 
 
 class Supervisor:
-    """Fork ``count`` workers running ``work(index)`` and keep them running until told to stop."""
+    """Fork ``count`` workers running ``work(index)`` and keep them running until told to stop;
+    ``on_stop`` runs in the parent when a stop begins (e.g. closing its copies of the listening
+    sockets, so new connections are refused at once instead of waiting in a queue nobody reads)."""
 
-    def __init__(self, count: int, work: Callable[[int], None]) -> None:
-        self.count, self.work = count, work
+    def __init__(self, count: int, work: Callable[[int], None], on_stop: Callable[[], None] | None = None) -> None:
+        self.count, self.work, self.on_stop = count, work, on_stop
         self.children: dict[int, int] = {}  # pid -> worker index
         self.stopping = False
         self.restarts: list[float] = []
@@ -47,21 +53,39 @@ class Supervisor:
                 signal.signal(sig, handler)
 
     def _spawn(self, index: int) -> None:
-        pid = os.fork()
-        if pid == 0:  # the worker: default signal handling (uvicorn installs its own), then serve
-            for sig in _STOP_SIGNALS:
-                signal.signal(sig, signal.SIG_DFL)
-            status = 0
-            try:
-                self.work(index)
-            except BaseException:  # noqa: BLE001 - report and leave; the parent decides what next
-                log.exception("worker %d failed", index)
-                status = 1
-            finally:
-                os._exit(status)
-        self.children[pid] = index
+        if self.stopping:
+            return
+        parent = os.getpid()
+        # No stop signal between fork() and recording the pid (or in the child before its handlers
+        # are reset): a signal delivered then would miss the new worker.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._be_worker(index, parent)  # never returns
+            self.children[pid] = index
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+    def _be_worker(self, index: int, parent: int) -> None:
+        """The forked worker: default signal handling (uvicorn installs its own), stop when the
+        supervisor dies, serve; exit status 0, or 1 when ``work`` raised."""
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        status = 0
+        try:
+            _stop_with_parent(parent)
+            self.work(index)
+        except BaseException:  # noqa: BLE001 - report and leave; the parent decides what next
+            log.exception("worker %d failed", index)
+            status = 1
+        finally:
+            os._exit(status)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
+        if not self.stopping and self.on_stop is not None:
+            self.on_stop()
         self.stopping = True
         for pid in list(self.children):
             with contextlib.suppress(ProcessLookupError):
@@ -69,13 +93,11 @@ class Supervisor:
 
     def _wait(self) -> int:
         status = 0
-        while self.children:
+        while self.children and not self.stopping:
             try:
                 pid, code = os.wait()
             except ChildProcessError:
                 break
-            except InterruptedError:  # pragma: no cover - PEP 475 retries, kept for clarity
-                continue
             index = self.children.pop(pid, None)
             if index is None or self.stopping:
                 continue
@@ -88,4 +110,39 @@ class Supervisor:
                 status = 1
                 continue
             self._spawn(index)
+        self._finish()
         return status
+
+    def _finish(self) -> None:
+        """Wait up to ``STOP_GRACE`` seconds for the stopping workers, then kill the rest."""
+        deadline = time.monotonic() + STOP_GRACE
+        while self.children and time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.children.clear()
+                break
+            if pid == 0:
+                time.sleep(0.05)
+            else:
+                self.children.pop(pid, None)
+        for pid in list(self.children):
+            log.error("worker pid %d did not stop within %.0f s: killing it", pid, STOP_GRACE)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.children.clear()
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM when the supervisor dies (even by SIGKILL), so no
+    orphaned worker keeps serving an old profile on the port; Linux only (elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the supervisor died before the request took effect
+        os._exit(0)
