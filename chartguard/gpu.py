@@ -196,7 +196,10 @@ def workloads_of(ctx: RuleContext) -> list[GpuWorkload]:
     )
 
     def workloads() -> list[GpuWorkload]:
-        return list(gpu_workloads(ctx.manifests, params, ctx.pods, lambda manifest: resolution_of(manifest, ctx)))
+        def resolve(manifest: Manifest) -> Resolution:
+            return resolution_of(manifest, ctx)
+
+        return list(gpu_workloads(ctx.manifests, params, ctx.pods, resolve, gpus=lambda pod: gpus_of(pod, ctx)))
 
     return ctx.memo(key, workloads)  # type: ignore[no-any-return]
 
@@ -428,16 +431,19 @@ def gpu_workloads(
     pods: Callable[[Manifest], Iterable[Pod]] | None = None,
     resolve: Callable[[Manifest], Resolution] | None = None,
     function: FunctionSpec | None = None,
+    gpus: Callable[[Pod], int] | None = None,
 ) -> Iterator[GpuWorkload]:
     """The objects of a release whose pods get whole GPUs (param ``gpu_resources``); ``pods`` gives
     a manifest's pods (``RuleContext.pods``, cached per run; default ``pods_of``), ``resolve`` its
-    instance type (``resolution_of``, cached per run; default ``resolve_instance_type`` with ``function``)."""
+    instance type (``resolution_of``, cached per run; default ``resolve_instance_type`` with ``function``),
+    ``gpus`` a pod's GPUs (``gpus_of``, cached per run; default ``pod_gpus``)."""
     resources = tuple(params.get("gpu_resources") or (NVIDIA_GPU,))
+    count = gpus or (lambda pod: pod_gpus(pod, resources))
     for manifest in manifests:
-        gpus = [pod_gpus(pod, resources) for pod in (pods(manifest) if pods else pods_of(manifest.obj))]
-        if gpus and max(gpus) > 0:
+        per_pod = [count(pod) for pod in (pods(manifest) if pods else pods_of(manifest.obj))]
+        if per_pod and max(per_pod) > 0:
             resolution = resolve(manifest) if resolve else resolve_instance_type(manifest.obj, function, params)
-            yield GpuWorkload(manifest, max(gpus), pod_count(manifest.obj), resolution)
+            yield GpuWorkload(manifest, max(per_pod), pod_count(manifest.obj), resolution)
 
 
 #: Params every GPU rule takes (merged into each rule's schema and defaults).

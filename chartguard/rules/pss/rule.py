@@ -70,7 +70,7 @@ def denials_of(pod: Pod, ctx: RuleContext) -> dict[str, Denial]:
                 found[check.id] = denial
         return found
 
-    return ctx.memo(("pss-denials", id(pod), settings), evaluate)  # type: ignore[no-any-return]
+    return ctx.memo(("pss-denials", id(pod), id(settings)), evaluate)  # type: ignore[no-any-return]
 
 
 def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> Rule:
