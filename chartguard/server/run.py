@@ -173,6 +173,8 @@ def serve(config: ServeConfig) -> int:
             hint="pass --token-file FILE (clients send 'Authorization: Bearer <token>'), or --no-auth to accept anyone",
         )
     _tls_context(config.cert_file, config.key_file)
+    if config.workers > 1 and not hasattr(os, "fork"):
+        raise UsageError("--workers above 1 needs fork(), which this platform does not have", hint="use --workers 1")
 
     webhook = None
     if serve_webhook:
