@@ -12,7 +12,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["MISSING", "CowDocument", "PatchError", "patched", "tokens", "value_at"]
+__all__ = ["MISSING", "CowDocument", "PatchError", "child", "is_index", "patched", "tokens", "value_at"]
 
 #: What ``value_at`` returns for a path that does not exist.
 MISSING: Any = object()
@@ -40,19 +40,37 @@ def patched(obj: Any, ops: Sequence[dict[str, Any]]) -> Any:
 
 
 def value_at(doc: Any, path: str) -> Any:
-    """The value at JSON pointer ``path`` in ``doc``, or ``MISSING``."""
+    """The value at JSON pointer ``path`` in ``doc``, or ``MISSING`` (also for an invalid pointer)."""
     try:
-        return CowDocument(doc).get(path)
+        parts = tokens(path)
     except PatchError:
         return MISSING
+    for token in parts:
+        doc = child(doc, token)
+        if doc is MISSING:
+            break
+    return doc
 
 
-def _child(target: Any, token: str, path: str) -> Any:
-    if isinstance(target, dict) and token in target:
-        return target[token]
-    if isinstance(target, list) and token.isdigit() and int(token) < len(target):
+def child(target: Any, token: str) -> Any:
+    """Member ``token`` of a mapping, or entry ``token`` of a list; ``MISSING`` when there is none."""
+    if isinstance(target, dict):
+        return target.get(token, MISSING)
+    if isinstance(target, list) and is_index(token) and int(token) < len(target):
         return target[int(token)]
-    raise PatchError(f"path {path} does not exist")
+    return MISSING
+
+
+def is_index(token: str) -> bool:
+    """Whether a pointer token is a list index (ASCII digits only: ``int("²")`` fails)."""
+    return token.isascii() and token.isdigit()
+
+
+def _member(target: Any, token: str, path: str) -> Any:
+    found = child(target, token)
+    if found is MISSING:
+        raise PatchError(f"path {path} does not exist")
+    return found
 
 
 class CowDocument:
@@ -65,7 +83,7 @@ class CowDocument:
     def get(self, path: str) -> Any:
         target = self.root
         for token in tokens(path):
-            target = _child(target, token, path)
+            target = _member(target, token, path)
         return target
 
     def apply(self, op: dict[str, Any]) -> None:
@@ -100,7 +118,7 @@ class CowDocument:
         elif isinstance(parent, list):
             if token == "-":
                 parent.append(value)
-            elif token.isdigit() and int(token) <= len(parent):
+            elif is_index(token) and int(token) <= len(parent):
                 parent.insert(int(token), value)
             else:
                 raise PatchError(f"index {token} out of range at {path}")
@@ -113,7 +131,7 @@ class CowDocument:
         parent, token = self._parent(path)
         if isinstance(parent, dict) and token in parent:
             del parent[token]
-        elif isinstance(parent, list) and token.isdigit() and int(token) < len(parent):
+        elif isinstance(parent, list) and is_index(token) and int(token) < len(parent):
             del parent[int(token)]
         else:
             raise PatchError(f"path {path} does not exist")
@@ -131,9 +149,9 @@ class CowDocument:
         parts = tokens(path)
         self.root = target = self._own(self.root)
         for token in parts[:-1]:
-            child = _child(target, token, path)
-            owned = self._own(child)
-            if owned is not child:
+            member = _member(target, token, path)
+            owned = self._own(member)
+            if owned is not member:
                 target[int(token) if isinstance(target, list) else token] = owned
             target = owned
         return target, parts[-1]

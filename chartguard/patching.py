@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .manifests import pointer
-from .patch_ops import CowDocument
+from .patch_ops import MISSING, CowDocument, child, is_index, value_at
 from .patch_ops import tokens as _tokens
 from .workloads import Container, Pod
 
@@ -38,8 +38,6 @@ __all__ = [
     "require_seccomp",
     "set_context",
 ]
-
-_MISSING: Any = object()
 
 
 class Unsafe(Exception):
@@ -64,14 +62,6 @@ def repair(obj: dict[str, Any], build: Callable[[Patch], None]) -> Fix:
     return Fix.patch(*patch.ops)
 
 
-def _child(node: Any, token: str) -> Any:
-    if isinstance(node, dict):
-        return node.get(token, _MISSING)
-    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-        return node[int(token)]
-    return _MISSING
-
-
 def _same(a: Any, b: Any) -> bool:
     """JSON equality (``True`` is not ``1``)."""
     return type(a) is type(b) and a == b
@@ -91,12 +81,8 @@ class Patch:
 
     def get(self, path: str, default: Any = None) -> Any:
         """The current value at ``path``, or ``default`` when it does not exist."""
-        node = self._document.root
-        for token in _tokens(path):
-            node = _child(node, token)
-            if node is _MISSING:
-                return default
-        return node
+        value = value_at(self._document.root, path)
+        return default if value is MISSING else value
 
     def set(self, path: str, value: Any) -> None:
         """Make the value at ``path`` equal ``value``; missing or null parent maps are created (in the
@@ -105,18 +91,18 @@ class Patch:
         tokens = _tokens(path)
         node = self._document.root
         for depth, token in enumerate(tokens[:-1]):
-            child = _child(node, token)
-            if child is _MISSING or child is None:
+            member = child(node, token)
+            if member is MISSING or member is None:
                 if not isinstance(node, dict):
                     raise Unsafe(f"{pointer(*tokens[: depth + 1])} does not exist")
                 for name in reversed(tokens[depth + 1 :]):
                     value = {name: value}
                 self._add(tokens[: depth + 1], value)
                 return
-            if not (isinstance(child, dict) or (isinstance(child, list) and tokens[depth + 1].isdigit())):
-                raise Unsafe(f"{pointer(*tokens[: depth + 1])} is {_kind(child)}, not a mapping: fix it by hand")
-            node = child
-        if not _same(_child(node, tokens[-1]), value):
+            if not (isinstance(member, dict) or (isinstance(member, list) and is_index(tokens[depth + 1]))):
+                raise Unsafe(f"{pointer(*tokens[: depth + 1])} is {_kind(member)}, not a mapping: fix it by hand")
+            node = member
+        if not _same(child(node, tokens[-1]), value):
             if isinstance(node, list):
                 raise Unsafe(f"{path} is a list entry: fix it by hand")
             self._add(tokens, value)

@@ -100,6 +100,8 @@ def test_unchanged_parts_are_shared_and_changed_paths_copied() -> None:
         {"op": "add", "path": "/scalar/x", "value": 1},
         {"op": "frobnicate", "path": "/a"},
         {"op": "add", "path": "no-slash", "value": 1},
+        {"op": "remove", "path": "/list/²"},  # a Unicode digit is not a list index
+        {"op": "add", "path": "/list/١", "value": 1},
     ],
 )
 def test_ops_that_do_not_apply_raise_and_leave_the_input_alone(op: dict[str, Any]) -> None:
