@@ -391,11 +391,12 @@ def test_gpu_pod_count_is_backstopped_on_pods(nvcf):
     gpus = {"nvidia.com/gpu": 8}
     obj = pod(containers=[container("rank", resources={"limits": gpus, "requests": gpus})])
     obj["metadata"].update(name="rank-2", annotations={GPU_KEY: "ON-PREM.GPU.B200_8x.x2"})
-    for index, allowed in (("1", True), ("2", False)):
+    for index, allowed in (("²", True), ("1", True), ("2", False)):  # "²" is no index (and no crash)
         obj["metadata"]["labels"] = {"apps.kubernetes.io/pod-index": index}
         body = make_review(obj)
         response = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
         assert response["allowed"] is allowed, response
+        assert "internal error" not in json.dumps(response)
     assert response["status"]["message"] == (
         "chartguard denied Pod default/rank-2: GPU pods do not match the node count "
         "(apps.kubernetes.io/pod-index 2 ≥ 2 nodes of ON-PREM.GPU.B200_8x.x2) [profile nvcf]"

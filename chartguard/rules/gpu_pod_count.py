@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, plural, workloads_of
+from ..gpu import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, literal_count, plural, workloads_of
 from ..workloads import as_mapping
 from .base import Rule, RuleContext, Violation
 
@@ -26,7 +26,7 @@ _INDEX_LABELS = ("apps.kubernetes.io/pod-index", "leaderworkerset.sigs.k8s.io/wo
 
 def _index(labels: dict[str, Any], key: str) -> int | None:
     value = labels.get(key)
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return literal_count(value) if isinstance(value, str) else None
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
