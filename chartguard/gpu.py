@@ -171,6 +171,11 @@ def stamped_metadata(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [own] if obj.get("kind") == "Pod" else [own, *template_metadata(obj)]
 
 
+def stamped_where(at: str) -> str:
+    """How messages name a place of ``stamped_metadata``: ``on the object`` or ``on its pod template``."""
+    return "on the object" if at == "" else "on its pod template"
+
+
 def resolution_of(manifest: Manifest, ctx: RuleContext) -> Resolution:
     """``resolve_instance_type`` for a manifest of the current run, computed once per run."""
     params = ctx.params
@@ -275,8 +280,7 @@ def _value_conflicts(instance: InstanceType, places: list[tuple[str, dict[str, A
     key = INSTANCE_TYPE_VALUE_ANNOTATION
     return tuple(
         Conflict(
-            f"annotation {key}={value} {'on the object' if at == '' else 'on its pod template'} ≠ {instance.value} "
-            f"(instance type {instance.name})",
+            f"annotation {key}={value} {stamped_where(at)} ≠ {instance.value} (instance type {instance.name})",
             at + pointer("metadata", "annotations", key),
         )
         for at, stamped in places

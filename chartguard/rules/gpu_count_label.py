@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Severity
-from ..gpu import COMMON_DEFAULTS, GPU_COUNT_LABEL, gpu_params_schema, literal_count, resolution_of, stamped_metadata
+from ..gpu import (
+    COMMON_DEFAULTS,
+    GPU_COUNT_LABEL,
+    gpu_params_schema,
+    literal_count,
+    resolution_of,
+    stamped_metadata,
+    stamped_where,
+)
 from ..manifests import Manifest, pointer
 from ..workloads import as_mapping
 from .base import Rule, RuleContext, Violation
@@ -29,9 +37,8 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             continue
         if literal_count(labels[GPU_COUNT_LABEL]) == instance.total_gpus:
             continue
-        where = "on the object" if at == "" else "on its pod template"
         yield Violation(
-            detail=f"label {GPU_COUNT_LABEL}={labels[GPU_COUNT_LABEL]} {where} ≠ {instance.total_gpus} "
+            detail=f"label {GPU_COUNT_LABEL}={labels[GPU_COUNT_LABEL]} {stamped_where(at)} ≠ {instance.total_gpus} "
             f"({instance.name}: {instance.gpus_per_node} per node × {instance.nodes})",
             pointer=at + pointer("metadata", "labels", GPU_COUNT_LABEL),
         )
