@@ -24,7 +24,12 @@ _CELL = 8  # bytes per counter ("q": signed 64-bit)
 class Metrics:
     """Requests by endpoint and status, denials by rule, and a latency histogram per endpoint."""
 
-    def __init__(self, rule_ids: Iterable[str] = (), *, workers: int = 1) -> None:
+    def __init__(self, rule_ids: Iterable[str] | None = None, *, workers: int = 1) -> None:
+        """``rule_ids``: the rules a denial can name (default: every registered rule)."""
+        if rule_ids is None:
+            from ..rules import BY_ID
+
+            rule_ids = BY_ID
         self.rules = sorted({*rule_ids, "unknown", OTHER})
         keys: list[tuple[str, ...]] = [("requests", e, c) for e in ENDPOINTS for c in CODES]
         keys += [("denials", rule) for rule in self.rules]

@@ -179,7 +179,6 @@ def serve(config: ServeConfig) -> int:
     webhook = None
     if serve_webhook:
         from ..profile import load_profile
-        from ..rules import BY_ID
         from .metrics import Metrics
         from .webhook import WebhookOptions
 
@@ -188,7 +187,7 @@ def serve(config: ServeConfig) -> int:
             profile=profile,
             strict=config.strict,
             settings=dict(config.webhook_settings),
-            metrics=Metrics(BY_ID, workers=config.workers),
+            metrics=Metrics(workers=config.workers),
         )
 
     import uvicorn

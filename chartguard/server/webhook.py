@@ -39,9 +39,6 @@ KIND = "AdmissionReview"
 _RULE_ID = re.compile(r"\[([a-z0-9][a-z0-9-]*[a-z0-9])\]")
 
 Mode = Literal["validate", "mutate"]
-#: This process's id for the log lines, refreshed in each forked worker (no system call per line).
-_PID = [os.getpid()]
-os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 Reviewer = Callable[..., dict[str, Any]]
 
 
@@ -119,10 +116,7 @@ def _fallback(uid: str, strict: bool, message: str) -> dict[str, Any]:
 
 def add_webhook_routes(app: App, options: WebhookOptions, metrics: Metrics | None = None) -> Metrics:
     """Register ``/validate``, ``/mutate``, ``/readyz``, ``/metrics`` and the shared ``/healthz`` on ``app``."""
-    if metrics is None:
-        from ..rules import BY_ID
-
-        metrics = options.metrics or Metrics(BY_ID)
+    metrics = metrics or options.metrics or Metrics()
     state = {"started": False, "stopping": False}
     app.on_startup.append(lambda: state.update(started=True))
     app.on_shutdown.append(lambda: state.update(stopping=True))
@@ -238,7 +232,7 @@ def _log(request: Request, response: Response, path: str, seconds: float) -> Non
         "allowed": answered.allowed,
         "rules": answered.rules,
         "latency_ms": round(seconds * 1000, 3),
-        "pid": _PID[0],  # the worker process (chartguard serve --workers)
+        "pid": os.getpid(),  # the worker process (chartguard serve --workers)
     }
     if answered.reason:
         line["reason"] = answered.reason
