@@ -114,9 +114,9 @@ def _fallback(uid: str, strict: bool, message: str) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
 
 
-def add_webhook_routes(app: App, options: WebhookOptions, metrics: Metrics | None = None) -> Metrics:
+def add_webhook_routes(app: App, options: WebhookOptions) -> Metrics:
     """Register ``/validate``, ``/mutate``, ``/readyz``, ``/metrics`` and the shared ``/healthz`` on ``app``."""
-    metrics = metrics or options.metrics or Metrics()
+    metrics = options.metrics or Metrics()
     state = {"started": False, "stopping": False}
     app.on_startup.append(lambda: state.update(started=True))
     app.on_shutdown.append(lambda: state.update(stopping=True))
