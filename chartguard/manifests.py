@@ -164,13 +164,28 @@ def parse_document(text: str, where: str, first_line: int = 1) -> Any:
 def check_depth(text: str | bytes) -> None:
     """Raise a YAMLError (with a mark) when ``text`` nests deeper than MAX_NESTING_DEPTH.
 
-    Run before loading: libyaml's event parser is iterative, its composer is not.
+    Run before loading: libyaml's event parser is iterative, its composer is not. The verdict and
+    the message are chartguard's whichever libyaml is installed: newer libyaml releases refuse input
+    nested beyond their own limit ("exceeded maximum nesting depth", PyYAML 6.0.4's wheels), often
+    while scanning ahead, before the events reach our limit; the pure-Python parser then decides.
     """
     data = text if isinstance(text, str) else text.decode("utf-8", "replace")
     if sum(data.count(c) for c in _NESTING_CHARS) <= MAX_NESTING_DEPTH:
         return  # too few indicators to nest that deep
+    try:
+        _scan_depth(data, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        if _Loader is yaml.SafeLoader or not _is_libyaml_nesting_limit(exc):
+            raise
+        _scan_depth(data, yaml.SafeLoader)  # raises ours at MAX_NESTING_DEPTH + 1
+        # within our limit but beyond this libyaml's: the loader cannot read it either
+        raise yaml.MarkedYAMLError(problem="nested deeper than the installed libyaml allows", problem_mark=exc.problem_mark) from None
+
+
+def _scan_depth(data: str, loader: type) -> None:
+    """Walk the parse events of ``data``; raise at the first level past MAX_NESTING_DEPTH."""
     depth = 0
-    for event in yaml.parse(data, Loader=_Loader):
+    for event in yaml.parse(data, Loader=loader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_NESTING_DEPTH:
@@ -178,6 +193,11 @@ def check_depth(text: str | bytes) -> None:
                 raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_NESTING_DEPTH} levels", problem_mark=mark)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+
+
+def _is_libyaml_nesting_limit(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml's own nesting guard (0.2.6+): the wording is libyaml's, not a YAML syntax error."""
+    return "nesting depth" in str(exc.problem or "")
 
 
 def _yaml_message(exc: yaml.YAMLError, first_line: int, last_line: int) -> str:

@@ -45,3 +45,41 @@ def test_profile_description_lists_rules():
     text = describe_profile(load_profile("nvcf", backend="GFN", strict=True))
     assert "backend: GFN; strict" in text
     assert "run-as-non-root" in text and "error" in text
+
+
+def _console_block(section: str) -> list[str]:
+    """The command lines of the first ```sh block under README's ``## <section>`` heading."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    body = readme.split(f"\n## {section}\n", 1)[1]
+    block = body.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_ci_runs_exactly_the_readme_install_and_test_commands():
+    """`.ci/run` is the README's install command followed by its test command, nothing else."""
+    ci = (DOCS.parent / ".ci" / "run").read_text(encoding="utf-8")
+    ci_commands = [line for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    ci_commands = [line for line in ci_commands if not line.startswith(("set ", "cd "))]
+    install, test = _console_block("Install"), _console_block("Test")
+    assert install == [ci_commands[0]]
+    assert " && ".join(ci_commands[1:]) == " && ".join(test)
+
+
+def test_install_uses_the_lock_and_the_lock_pins_everything():
+    """The CI install is reproducible: every requirement (and the build backend) is pinned."""
+    assert "PIP_CONSTRAINT=constraints.txt" in _console_block("Install")[0]
+    pins = {}
+    for line in (DOCS.parent / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not an exact pin"
+            pins[name.lower().replace("_", "-")] = version
+    import tomllib
+
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [*project["project"]["dependencies"], *project["build-system"]["requires"]]
+    for extra in project["project"]["optional-dependencies"].values():
+        wanted += extra
+    for requirement in wanted:
+        name = requirement.split(";")[0].split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip()
+        assert name.lower().replace("_", "-") in pins, f"{name} is not pinned in constraints.txt"
