@@ -179,7 +179,8 @@ def check_depth(text: str | bytes) -> None:
             raise
         _scan_depth(data, yaml.SafeLoader)  # raises ours at MAX_NESTING_DEPTH + 1
         # within our limit but beyond this libyaml's: the loader cannot read it either
-        raise yaml.MarkedYAMLError(problem="nested deeper than the installed libyaml allows", problem_mark=exc.problem_mark) from None
+        problem = "nested deeper than the installed libyaml allows"
+        raise yaml.MarkedYAMLError(problem=problem, problem_mark=exc.problem_mark) from None
 
 
 def _scan_depth(data: str, loader: type) -> None:
