@@ -43,7 +43,7 @@ __all__ = [
 
 _LAZY = {
     "lint_chart": "api",
-    "apply_fixes": "fix",
+    "apply_fixes": "fixes",
     "ObjectFix": "findings",
     "lint_manifests": "api",
     "render_chart": "api",
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from .api import lint_chart, lint_manifests, render_chart
     from .errors import ChartguardError, ConfigError, InputError, RenderError, UsageError
     from .findings import Finding, Location, ObjectFix, ObjectRef, Report, Severity
-    from .fix import apply_fixes
+    from .fixes import apply_fixes
     from .function import DeploymentSpec, FunctionSpec, load_function
     from .profile import Profile, load_profile
     from .render import Rendered

@@ -76,7 +76,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from .findings import Finding, Report, Severity
-from .patch_ops import patched, value_at
+from .json_patch import patched, value_at
 from .profile import Profile
 from .workloads import is_pod_bearing
 

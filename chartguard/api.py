@@ -13,17 +13,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict, Unpack
 
 from .chart import ChartSource, load_chart
 from .engine import run_rules
 from .errors import UsageError
 from .findings import Report
+from .fixes import apply_fixes
 from .function import FunctionSpec, with_instance_type
 from .manifests import Manifest, parse_stream
+from .output.fixed import dump_object
 from .profile import DEFAULT_PROFILE, Profile, load_profile
-from .render import RENDERERS, Rendered, RenderOptions, render_release
+from .render import RENDERERS, Rendered, RenderOptions, number_manifests, render_release
 from .values import NGC_PULL_SECRET_PLACEHOLDER, ValueOptions, merge_values, with_pull_secret_placeholder
 
 
@@ -275,3 +277,48 @@ def _from_objects(objects: Iterable[dict[str, Any]]) -> list[Manifest]:
         text = yaml.safe_dump(obj, sort_keys=False)
         manifests.append(Manifest(obj=obj, text=text, index=i))
     return manifests
+
+
+@dataclass
+class Fixed:
+    """A release before and after its fixes."""
+
+    report: Report  # the release's lint: ``report.fixes`` were applied, ``finding.unfixable_reason`` says why not
+    patched: Release  # the release after the fixes
+    relint: Report  # the patched release's lint
+    before: str  # the stream as rendered or read (``helm template`` format, hooks last)
+    after: str  # the patched stream
+
+
+def fix_release(release: Release, patched_name: str = "") -> Fixed:
+    """Lint ``release``, apply the fixes (``chartguard.apply_fixes``), lint the result.
+
+    ``patched_name`` names the patched stream in the re-lint's findings when the release has no
+    chart (whose templates the findings point at otherwise)."""
+    report = release.lint()
+    ordered = release.ordered
+    patched_objects = apply_fixes(release.objects, report)
+    dropped = {fix.index for fix in report.fixes if fix.drop}
+    kept = [manifest for manifest in ordered if manifest.index not in dropped]
+    manifests = [
+        replace(manifest) if obj is manifest.obj or obj == manifest.obj else _rewritten(manifest, obj)
+        for manifest, obj in zip(kept, patched_objects, strict=True)
+    ]
+    number_manifests(manifests)
+    name = patched_name or f"{release.target or '<input>'} (fixed)"
+    patched = replace(
+        release,
+        manifests=[m for m in manifests if m.hook is None],
+        hooks=[m for m in manifests if m.hook is not None],
+        target=release.target if release.chart is not None else name,
+        input_path=release.input_path if release.chart is not None else name,
+    )
+    return Fixed(report, patched, patched.lint(), _stream(ordered), _stream(manifests))
+
+
+def _rewritten(manifest: Manifest, obj: dict[str, Any]) -> Manifest:
+    return Manifest(obj=obj, text=dump_object(obj), template=manifest.template)
+
+
+def _stream(manifests: list[Manifest]) -> str:
+    return Rendered(manifests=manifests, hooks=[]).stream()

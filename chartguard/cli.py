@@ -20,8 +20,7 @@ from . import __version__
 from .errors import ChartguardError, InputError, UsageError
 
 if TYPE_CHECKING:
-    from .api import Release
-    from .autofix import Fixed
+    from .api import Fixed, Release
     from .findings import Severity
     from .function import FunctionSpec
     from .profile import Profile
@@ -261,7 +260,8 @@ def fix(target: str, output_format: str, output: str | None, diff: bool, fail_on
     the patched manifest stream; what changed, what could not be fixed and the lint of the
     patched stream go to stderr. Exit codes as `lint`, judged on the patched stream.
     """
-    from .autofix import fix_release, jsonpatch_document, unified_diff
+    from .api import fix_release
+    from .output.fixed import jsonpatch_document, unified_diff
 
     profile, function = _policy(flags)
     release = _release(target, profile, flags, function)
@@ -270,7 +270,7 @@ def fix(target: str, output_format: str, output: str | None, diff: bool, fail_on
     if diff:
         if output:
             _emit(document, output)
-        _emit(unified_diff(fixed, release.target), None)
+        _emit(unified_diff(fixed.before, fixed.after, release.target), None)
     else:
         _emit(document, output)
     threshold = _threshold(fail_on)
@@ -291,8 +291,7 @@ def post_render(fail_on: str, **flags: Any) -> int:
     Helm 3:  helm install NAME CHART --post-renderer "$(command -v chartguard)" --post-renderer-args post-render
     Helm 4:  a postrenderer/v1 plugin (docs/post-render.md)
     """
-    from .api import manifest_release
-    from .autofix import fix_release
+    from .api import fix_release, manifest_release
 
     profile, function = _policy(flags)
     release = manifest_release(_read_stdin(), profile=profile, source="<stdin>", function=function)
@@ -307,7 +306,7 @@ def post_render(fail_on: str, **flags: Any) -> int:
 
 def _report_fixes(fixed: Fixed, threshold: Severity | None, colour: bool) -> None:
     """What the fixes changed and could not change, then the lint of the patched stream, on stderr."""
-    from .autofix import change_lines
+    from .output.fixed import change_lines
     from .output.text import format_report
 
     lines = change_lines(fixed.report) or ["nothing to fix"]

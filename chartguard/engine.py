@@ -12,7 +12,7 @@ from typing import Any
 
 from .chart import ChartSource
 from .findings import Finding, Location, ObjectFix, ObjectRef, Report
-from .fix import plan_fixes
+from .fixes import plan_fixes
 from .function import FunctionSpec
 from .manifests import Manifest
 from .profile import Profile

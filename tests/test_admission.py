@@ -24,7 +24,7 @@ from test_fix_properties import workloads
 from chartguard import admission
 from chartguard.admission import ReviewError, review
 from chartguard.findings import Severity
-from chartguard.fix import apply_patch
+from chartguard.fixes import apply_patch
 from chartguard.profile import Profile, RuleConfig, load_profile
 from chartguard.rules.base import Fix, Rule, Violation
 
@@ -620,7 +620,7 @@ def test_mutation_that_would_drop_the_object_is_a_warning(nvcf):
 
 
 def test_a_patch_that_does_not_apply_is_never_sent(monkeypatch, nvcf):
-    from chartguard.patch_ops import PatchError
+    from chartguard.json_patch import PatchError
 
     def failing(obj: Any, ops: Any) -> Any:
         raise PatchError("path /spec/x does not exist")

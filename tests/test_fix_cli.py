@@ -30,11 +30,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chartguard
-from chartguard.api import chart_release
-from chartguard.autofix import fix_release
+from chartguard.api import chart_release, fix_release
 from chartguard.cli import main
 from chartguard.findings import Severity
-from chartguard.fix import apply_patch
+from chartguard.fixes import apply_patch
 from chartguard.rules import BY_ID
 from chartguard.rules.base import Fix, RuleContext
 from chartguard.rules.service_type import LOAD_BALANCER_FIELDS

@@ -23,7 +23,7 @@ import chartguard
 from chartguard.chart import load_chart
 from chartguard.engine import run_rules
 from chartguard.findings import Report
-from chartguard.fix import apply_patch
+from chartguard.fixes import apply_patch
 from chartguard.manifests import Manifest
 from chartguard.profile import Profile, load_profile
 from chartguard.reval import quantity

@@ -1,4 +1,4 @@
-"""Copy-on-write JSON Patch (chartguard.patch_ops) against the independent ``jsonpatch`` package."""
+"""Copy-on-write JSON Patch (chartguard.json_patch) against the independent ``jsonpatch`` package."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chartguard.patch_ops import PatchError, patched
+from chartguard.json_patch import PatchError, patched
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text("ab/~", max_size=3))
 DOCS = st.recursive(

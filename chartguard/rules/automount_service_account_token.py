@@ -15,9 +15,9 @@ from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..patching import Patch, Unsafe, repair
 from ..workloads import Pod, as_mapping, pods_of
 from .base import Fix, Rule, RuleContext, Violation
+from .repair import Patch, Unsafe, repair
 
 FIELD = "automountServiceAccountToken"
 BINDINGS = ("RoleBinding", "ClusterRoleBinding")

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..gpu import COMMON_DEFAULTS, gpu_params_schema, quantity, requests_of
-from ..manifests import Manifest
-from ..patching import pointer
+from ..manifests import Manifest, pointer
 from .base import Rule, RuleContext, Violation
 
 

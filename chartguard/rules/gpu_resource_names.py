@@ -14,8 +14,7 @@ from collections.abc import Iterable
 
 from ..findings import Severity
 from ..gpu import COMMON_DEFAULTS, gpu_params_schema, gpu_resource_kind, requests_of
-from ..manifests import Manifest
-from ..patching import pointer
+from ..manifests import Manifest, pointer
 from .base import Rule, RuleContext, Violation, string_list
 
 _WHAT = {"mig": "a MIG slice", "shared": "a shared (time-sliced) GPU", "other": "another vendor's GPU"}

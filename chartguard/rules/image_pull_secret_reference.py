@@ -23,11 +23,11 @@ from typing import Any
 
 from ..findings import Severity
 from ..manifests import Manifest
-from ..patching import Patch, repair
 from ..values import NGC_PULL_SECRET_KEY
 from ..workloads import Container, Pod, pods_of
 from .base import Fix, Rule, RuleContext, Violation
 from .image_registry import NgcImage, in_function_org, ngc_image
+from .repair import Patch, repair
 
 _KEYS = ((NGC_PULL_SECRET_KEY,), ("global", NGC_PULL_SECRET_KEY))
 

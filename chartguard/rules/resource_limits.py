@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Severity
-from ..manifests import Manifest
-from ..patching import Patch, Unsafe, pointer, repair
+from ..manifests import Manifest, pointer
 from ..reval import quantity
 from ..workloads import Container, as_mapping, pods_of
 from .base import Fix, Rule, RuleContext, Violation, params_schema, string_list
+from .repair import Patch, Unsafe, repair
 
 #: ``fix_limits`` value meaning "the container's own request".
 REQUEST = "request"

@@ -10,7 +10,8 @@ is exempt, since Windows has no such escalation and the API forbids the field th
 
 from __future__ import annotations
 
-from ...patching import Patch, disallow_escalation
+from ..repair import Patch
+from ..security_context_repairs import disallow_escalation
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase
 from .rule import FlaggedPod, pss_rule
 

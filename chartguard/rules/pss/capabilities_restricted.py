@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...patching import Patch, drop_all_capabilities, refuse_on_windows
+from ..repair import Patch
+from ..security_context_repairs import drop_all_capabilities, refuse_on_windows
 from .base import Check, Container, Denial, Pod, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
 from .rule import FlaggedPod, pss_rule
 

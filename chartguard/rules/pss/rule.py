@@ -17,9 +17,9 @@ from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ...patching import Patch, Unsafe, repair
 from ...workloads import Pod, pods_of
 from ..base import Fix, Rule, RuleContext, Violation
+from ..repair import Patch, Unsafe, repair
 from .base import Check, Denial, PodSecuritySettings, VersionedCheck
 
 DEFAULT_SETTINGS = PodSecuritySettings()

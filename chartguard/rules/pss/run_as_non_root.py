@@ -11,7 +11,8 @@ is allowed whatever it sets, since root in the container is not root on the node
 
 from __future__ import annotations
 
-from ...patching import Patch, refuse_pod_root_allowed, require_non_root
+from ..repair import Patch
+from ..security_context_repairs import refuse_pod_root_allowed, require_non_root
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase
 from .rule import FlaggedPod, pss_rule
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...patching import Patch, require_seccomp
+from ..repair import Patch
+from ..security_context_repairs import require_seccomp
 from .base import Check, Denial, Pod, VersionedCheck, containers_phrase, join_quote, mapping, sorted_set
 from .rule import FlaggedPod, pss_rule
 

@@ -36,18 +36,10 @@ from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ...patching import (
-    Patch,
-    Unsafe,
-    drop_all_capabilities,
-    refuse_root,
-    repair,
-    require_non_root,
-    require_seccomp,
-    set_context,
-)
 from ...workloads import Container, Pod, pod_under_test
 from ..base import Fix, Rule, RuleContext, Violation, params_schema
+from ..repair import Patch, Unsafe, repair
+from ..security_context_repairs import drop_all_capabilities, refuse_root, require_non_root, require_seccomp, set_context
 from .common import POD_KINDS, POD_TEMPLATES, containers, mapping, pod_spec, text
 
 POD_LEVEL = ("runAsUser", "runAsNonRoot", "seccompProfile", "appArmorProfile", "seLinuxOptions")

@@ -15,8 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from .findings import Finding, ObjectFix, Report
+from .json_patch import PatchError, patched
 from .manifests import Manifest
-from .patch_ops import PatchError, patched
 from .rules.base import Fix, Rule, RuleContext
 
 __all__ = ["PatchError", "apply_fixes", "apply_patch", "plan_fixes"]

@@ -1,5 +1,5 @@
-"""``chartguard fix`` and ``chartguard post-render``: lint a release, apply the report's fixes,
-write the patched manifest stream and lint it again.
+"""What ``chartguard fix`` and ``post-render`` write: patched objects as YAML, the change lines,
+the per-object JSON Patches and the unified diff of the rendered stream.
 
 Objects no fix touched keep their rendered text; a patched object is written again with
 ``yaml.safe_dump`` (key order kept, multi-line strings as ``|`` blocks) under its ``# Source:``
@@ -10,63 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
-from .api import Release
-from .findings import Report
-from .fix import apply_fixes
-from .manifests import Manifest
-from .render import Rendered, number_manifests
+from ..findings import Report
 
-__all__ = ["Fixed", "change_lines", "dump_object", "fix_release", "jsonpatch_document", "unified_diff"]
-
-
-@dataclass
-class Fixed:
-    """A release before and after its fixes."""
-
-    report: Report  # the release's lint: ``report.fixes`` were applied, ``finding.unfixable_reason`` says why not
-    patched: Release  # the release after the fixes
-    relint: Report  # the patched release's lint
-    before: str  # the stream as rendered or read (``helm template`` format, hooks last)
-    after: str  # the patched stream
-
-
-def fix_release(release: Release, patched_name: str = "") -> Fixed:
-    """Lint ``release``, apply the fixes (``chartguard.apply_fixes``), lint the result.
-
-    ``patched_name`` names the patched stream in the re-lint's findings when the release has no
-    chart (whose templates the findings point at otherwise)."""
-    report = release.lint()
-    ordered = release.ordered
-    patched_objects = apply_fixes(release.objects, report)
-    dropped = {fix.index for fix in report.fixes if fix.drop}
-    kept = [manifest for manifest in ordered if manifest.index not in dropped]
-    manifests = [
-        replace(manifest) if obj is manifest.obj or obj == manifest.obj else _rewritten(manifest, obj)
-        for manifest, obj in zip(kept, patched_objects, strict=True)
-    ]
-    number_manifests(manifests)
-    name = patched_name or f"{release.target or '<input>'} (fixed)"
-    patched = replace(
-        release,
-        manifests=[m for m in manifests if m.hook is None],
-        hooks=[m for m in manifests if m.hook is not None],
-        target=release.target if release.chart is not None else name,
-        input_path=release.input_path if release.chart is not None else name,
-    )
-    return Fixed(report, patched, patched.lint(), _stream(ordered), _stream(manifests))
-
-
-def _rewritten(manifest: Manifest, obj: dict[str, Any]) -> Manifest:
-    return Manifest(obj=obj, text=dump_object(obj), template=manifest.template)
-
-
-def _stream(manifests: list[Manifest]) -> str:
-    return Rendered(manifests=manifests, hooks=[]).stream()
+__all__ = ["change_lines", "dump_object", "jsonpatch_document", "unified_diff"]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -120,12 +70,12 @@ def jsonpatch_document(report: Report) -> str:
     return json.dumps([fix.to_dict() for fix in report.fixes], indent=2, default=str) + "\n"
 
 
-def unified_diff(fixed: Fixed, name: str) -> str:
+def unified_diff(before_stream: str, after_stream: str, name: str) -> str:
     """The rendered stream before and after the fixes as a unified diff.
 
     As ``difflib.unified_diff``, without its "popular line" heuristic, which in a stream of many
     objects treats repeated lines (labels) as junk and shows unchanged lines as removed and added."""
-    before, after = fixed.before.splitlines(keepends=True), fixed.after.splitlines(keepends=True)
+    before, after = before_stream.splitlines(keepends=True), after_stream.splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     lines: list[str] = []
     for group in matcher.get_grouped_opcodes(3):
