@@ -17,6 +17,7 @@ from .function import FunctionSpec
 from .manifests import Manifest
 from .profile import Profile
 from .rules.base import Rule, RuleContext, Violation
+from .rules.pss.evaluate import checks_for
 from .sourcemap import template_line
 from .workloads import Pod, is_pod_bearing
 
@@ -49,6 +50,7 @@ def run_rules(
         chart=chart,
         backend=profile.backend,
         pod_security=profile.pod_security,
+        pss_checks=checks_for(profile.pod_security),
         pod_cache=pod_cache,
         function=function,
         values=values,

@@ -24,6 +24,7 @@ from .errors import ConfigError, UsageError
 from .findings import Severity
 from .manifests import safe_load
 from .rules import BY_ID, Rule
+from .rules.pss import evaluate as pss
 from .rules.pss.base import Exemption, PodSecuritySettings
 
 DEFAULT_PROFILE = "nvcf"
@@ -100,8 +101,6 @@ def _pod_security(section: dict[str, Any] | None, source: str) -> PodSecuritySet
     """The profile's ``pss:`` section (level, version, exempt) as settings; None when absent."""
     if not section:
         return None
-    from . import pss  # the check registry
-
     known = {check.id: check.id for check in pss.CHECKS} | {rule.id: check.id for rule, check in pss.RULE_CHECKS}
     exemptions = []
     for entry in section.get("exempt") or ():
@@ -122,8 +121,6 @@ def _pod_security(section: dict[str, Any] | None, source: str) -> PodSecuritySet
 def with_pod_security(profile: Profile, level: str | None = None, version: str | None = None) -> Profile:
     """``profile`` with its Pod Security Standards level and/or version replaced
     (``--pss-level``/``--pss-version``); UsageError for an invalid version."""
-    from . import pss
-
     current = profile.pod_security or PodSecuritySettings()
     settings = replace(current, level=level or current.level, version=version or current.version)
     try:

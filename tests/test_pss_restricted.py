@@ -850,7 +850,8 @@ def test_rules_honour_the_profile_level_and_version():
     manifest = Manifest(obj=obj, text="")
 
     def findings(level: str, version: str):
-        ctx = RuleContext([manifest], [], None, None, pod_security=PodSecuritySettings(level, version))
+        settings = PodSecuritySettings(level, version)
+        ctx = RuleContext([manifest], [], None, None, pod_security=settings, pss_checks=pss.checks_for(settings))
         return [(v.reason, v.detail, v.pointer) for v in run_as_user.RULE.check(manifest, ctx)]
 
     assert findings("restricted", "v1.23") == [(RAU, 'container "app" must not set runAsUser=0', APP_RAU)]

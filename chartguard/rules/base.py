@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..function import FunctionSpec
     from ..manifests import Manifest
     from ..workloads import Pod
-    from .pss.base import PodSecuritySettings
+    from .pss.base import Check, PodSecuritySettings, VersionedCheck
 
 
 @dataclass
@@ -75,6 +75,7 @@ class RuleContext:
     backend: str | None
     params: dict[str, Any] = field(default_factory=dict)
     pod_security: PodSecuritySettings | None = None
+    pss_checks: tuple[tuple[Check, VersionedCheck], ...] = ()  # the active PSS checks of pod_security (engine)
     function: FunctionSpec | None = None  # the NVCF function definition, when given
     values: dict[str, Any] | None = None  # the values given to Helm (not the chart's defaults); None for manifests
     pod_cache: dict[int, list[Pod]] = field(default_factory=dict)  # shared by every rule of one run

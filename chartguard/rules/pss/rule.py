@@ -1,8 +1,9 @@
 """Turn a Pod Security Standards check into a chartguard rule (``pss-<check>``).
 
-The rule runs the check's implementation for the profile's policy level and version (see
-``chartguard.pss``), on every pod and pod template, honouring the profile's exemptions; a finding
-carries PSA's forbidden reason and detail and points at the first offending field.
+The rule runs the check's implementation for the profile's policy level and version on every pod
+and pod template, honouring the profile's exemptions; the engine hands it the active checks
+(``RuleContext.pss_checks``, from ``evaluate.checks_for``). A finding carries PSA's forbidden
+reason and detail and points at the first offending field.
 
 A check module may give a ``PodFix``: called for each pod the check (exemptions and policy version
 applied) still forbids, it adds operations to the object's ``Patch`` or raises ``Unsafe``.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from ...findings import Severity
@@ -20,7 +20,7 @@ from ...manifests import Manifest
 from ...workloads import Pod, pods_of
 from ..base import Fix, Rule, RuleContext, Violation
 from ..repair import Patch, Unsafe, repair
-from .base import Check, Denial, PodSecuritySettings, VersionedCheck
+from .base import Check, Denial, PodSecuritySettings
 
 DEFAULT_SETTINGS = PodSecuritySettings()
 
@@ -47,15 +47,6 @@ def declined(why: str) -> PodFix:
     return fix
 
 
-@cache
-def _active_checks(level: str, version: str) -> tuple[tuple[Check, VersionedCheck], ...]:
-    """``chartguard.pss.active_checks`` at ``level`` and ``version`` (imported on first use: the
-    registry imports the check modules, which import this module)."""
-    from ...pss import active_checks, resolve_version
-
-    return active_checks(level, resolve_version(version))
-
-
 def denials_of(pod: Pod, ctx: RuleContext) -> dict[str, Denial]:
     """check id → denial for every check of the profile's level and version that forbids ``pod``
     (exemptions applied): all checks run once per pod and run, and each ``pss-*`` rule reads its own."""
@@ -63,7 +54,7 @@ def denials_of(pod: Pod, ctx: RuleContext) -> dict[str, Denial]:
 
     def evaluate() -> dict[str, Denial]:
         found: dict[str, Denial] = {}
-        for check, versioned in _active_checks(settings.level, settings.version):
+        for check, versioned in ctx.pss_checks:
             seen = settings.exempt(check.id, pod)
             denial = versioned.check(seen) if seen is not None else None
             if denial is not None:
@@ -84,12 +75,10 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodF
                 yield Violation(reason=denial.reason, detail=denial.detail, pointer=denial.pointer)
 
     def fix_object(obj: dict[str, Any], ctx: RuleContext) -> Fix:
-        from ...pss import implementation
-
         assert fix is not None
         pod_fix = fix
         settings = ctx.pod_security or DEFAULT_SETTINGS
-        versioned = implementation(check.id, settings.level, settings.version)
+        versioned = next((v for c, v in ctx.pss_checks if c.id == check.id), None)
         if versioned is None:
             return Fix.patch()
         forbids = versioned.check
