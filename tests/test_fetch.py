@@ -19,8 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chartguard.chart import read_archive
-from chartguard.reval import ServerSettings, fetch
+from chartguard.reval import ServerSettings
 from chartguard.reval.fetch import FetchError, fetch_chart, is_private_ip, validate_chart_url
+from chartguard.reval.fetch import auth as fetch_auth
+from chartguard.reval.fetch import https as fetch_https
+from chartguard.reval.fetch.auth import _secret_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOW = ServerSettings(allow_private_chart_hosts=True)
@@ -167,7 +170,7 @@ def test_fetch_with_secret(server: ChartServer, chart_bytes: bytes) -> None:
 
 
 def test_credentials_in_order_401_moves_on(server: ChartServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "NGC_HOST", re.compile(".*"))  # as helm-reval's "pass legacy auth" test
+    monkeypatch.setattr(fetch_auth, "NGC_HOST", re.compile(".*"))  # as helm-reval's "pass legacy auth" test
     request = {
         "apiKey": "wrong-key",
         **secrets(host_of(server), ("bad", "one"), (CHART_USER, CHART_PASSWORD), ("never", "tried")),
@@ -186,7 +189,7 @@ def test_legacy_key_only_for_ngc_hosts(server: ChartServer) -> None:
 
 
 def test_legacy_key(server: ChartServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "NGC_HOST", re.compile(".*"))
+    monkeypatch.setattr(fetch_auth, "NGC_HOST", re.compile(".*"))
     fetch_chart(server.url("/charts/good-1.0.0.tgz"), {"apiKey": CHART_PASSWORD}, ALLOW)
     assert len(server.log) == 1
 
@@ -418,7 +421,7 @@ def test_untrusted_certificate(server: ChartServer, monkeypatch: pytest.MonkeyPa
 
 
 def test_size_limit(server: ChartServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "MAX_CHART_BYTES", 100)
+    monkeypatch.setattr(fetch_https, "MAX_CHART_BYTES", 100)  # the https path's limit
     with pytest.raises(FetchError, match="exceeds chartguard's 100-byte limit"):
         fetch_chart(server.url("/public/good.tgz"), {}, ALLOW)
 
@@ -528,7 +531,5 @@ def test_validate_chart_url_never_raises(url: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_malformed_secrets_never_raise(auth: str) -> None:
-    from chartguard.reval.fetch import _secret_credentials
-
     creds = _secret_credentials(auth)
     assert creds.error == "" or creds.error.startswith(("illegal base64 data at input byte ", "registry secret"))
