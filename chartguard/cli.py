@@ -628,7 +628,7 @@ def serve(host: str, port: int, cert_file: str | None, key_file: str | None, tok
     /v1/* requires 'Authorization: Bearer <token>'; without it chartguard serves only on a
     loopback address (unless --no-auth). helm-reval's JWKS/OIDC authorisers are not implemented.
     """
-    from .reval import ServerSettings
+    from .helmreval import ServerSettings
     from .server.reval_api import RevalOptions
     from .server.run import ServeConfig
     from .server.run import serve as run_server

@@ -85,7 +85,7 @@ def with_instance_type(function: FunctionSpec | None, instance_type: str | None)
     a bare ``FunctionSpec`` when there is no function); unchanged when ``instance_type`` is None.
 
     Any string is accepted: one not in the ``<CSP>.GPU.<GPU>_<N>x[.x<M>]`` format is an *unknown*
-    instance type for the GPU rules (``chartguard.gpu``), not an error.
+    instance type for the GPU rules (``chartguard.rules.gpu.facts``), not an error.
     """
     if instance_type is None:
         return function

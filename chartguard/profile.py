@@ -1,10 +1,10 @@
-"""Profiles: which rules run, at what severity, with which params (data in ``policies/*.yaml``).
+"""Profiles: which rules run, at what severity, with which params (data in ``chartguard/policies/*.yaml``).
 
 A profile may ``extends`` another (rules and backends merge; a rule's params merge key by key, each
 param's value replacing the inherited one whole),
 carry ``backends:`` overrides that apply when ``--backend`` names that backend, set a rule's
 ``strict`` severity (used with ``--strict``), and give render defaults (release name, namespace,
-Kubernetes version). Profiles from a file are validated against ``policies/profile.schema.json``
+Kubernetes version). Profiles from a file are validated against ``chartguard/policies/profile.schema.json``
 and each rule's params against the rule's own schema; the built-in profiles are validated by the
 test suite, so loading them costs no schema validation at run time.
 """
@@ -56,7 +56,7 @@ class Profile:
 
 
 def builtin_names() -> list[str]:
-    """Names of the profiles shipped in ``policies/``."""
+    """Names of the profiles shipped in ``chartguard/policies/``."""
     return sorted(p.name[: -len(".yaml")] for p in _policies().iterdir() if p.name.endswith(".yaml"))
 
 

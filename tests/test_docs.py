@@ -26,19 +26,23 @@ def test_every_rule_is_documented():
         assert rule.summary in " ".join(describe_rule(rule).split())
 
 
-def test_rule_ids_are_stable_kebab_case_and_match_modules():
-    """A rule's id names its module: ``service-type`` → rules/service_type.py,
-    ``pss-host-ports`` → rules/pss/host_ports.py, ``reval-volumes`` → rules/reval/volumes.py."""
+def test_rule_ids_name_their_group_and_module():
+    """A rule's id names its module, in the folder of its group: ``service-type`` →
+    rules/nvcf/service_type.py, ``function-service`` → rules/function/function_service.py,
+    ``gpu-pod-count`` → rules/gpu/pod_count.py, ``pss-host-ports`` → rules/pss/host_ports.py,
+    ``reval-volumes`` → rules/reval/volumes.py."""
     import importlib
 
-    for rule in RULES:
-        if rule.id.startswith("pss-"):
-            module = importlib.import_module(f"chartguard.rules.pss.{rule.id.removeprefix('pss-').replace('-', '_')}")
-        elif rule.id.startswith("reval-"):  # helm-reval's checks: reval-host-ports → rules/reval/host_ports.py
-            module = importlib.import_module(f"chartguard.rules.reval.{rule.id.removeprefix('reval-').replace('-', '_')}")
-        else:
-            module = importlib.import_module(f"chartguard.rules.{rule.id.replace('-', '_')}")
-        assert module.RULE is rule, f"{rule.id} is not defined in {module.__name__}"
+    from chartguard.rules import FUNCTION_RULES, GPU_RULES, NVCF_RULES, PSS_RULES, REVAL_RULES
+
+    groups = {"nvcf": NVCF_RULES, "function": FUNCTION_RULES, "gpu": GPU_RULES, "reval": REVAL_RULES, "pss": PSS_RULES}
+    assert sum(len(rules) for rules in groups.values()) == len(RULES)
+    for group, rules in groups.items():
+        prefix = "" if group in ("nvcf", "function") else f"{group}-"
+        for rule in rules:
+            assert rule.id.startswith(prefix), rule.id
+            module = importlib.import_module(f"chartguard.rules.{group}.{rule.id.removeprefix(prefix).replace('-', '_')}")
+            assert module.RULE is rule, f"{rule.id} is not defined in {module.__name__}"
 
 
 def test_profile_description_lists_rules():

@@ -1,4 +1,4 @@
-"""chartguard.reval.fetch: helm-reval's URL checks, SSRF-safe transport and credential order.
+"""chartguard.helmreval.fetch: helm-reval's URL checks, SSRF-safe transport and credential order.
 
 Charts are fetched from a real HTTPS server on 127.0.0.1 (tests/_chart_server.py) that trusts a CA
 made for the test; ``allow_private_chart_hosts`` lets loopback through. No other network is used:
@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chartguard.chart import read_archive
-from chartguard.reval import ServerSettings
-from chartguard.reval.fetch import FetchError, fetch_chart, is_private_ip, validate_chart_url
-from chartguard.reval.fetch import auth as fetch_auth
-from chartguard.reval.fetch import https as fetch_https
-from chartguard.reval.fetch.auth import _secret_credentials
+from chartguard.helmreval import ServerSettings
+from chartguard.helmreval.fetch import FetchError, fetch_chart, is_private_ip, validate_chart_url
+from chartguard.helmreval.fetch import auth as fetch_auth
+from chartguard.helmreval.fetch import https as fetch_https
+from chartguard.helmreval.fetch.auth import _secret_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOW = ServerSettings(allow_private_chart_hosts=True)

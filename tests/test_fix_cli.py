@@ -36,7 +36,7 @@ from chartguard.findings import Severity
 from chartguard.fixes import apply_patch
 from chartguard.rules import BY_ID
 from chartguard.rules.base import Fix, RuleContext
-from chartguard.rules.service_type import LOAD_BALANCER_FIELDS
+from chartguard.rules.nvcf.service_type import LOAD_BALANCER_FIELDS
 
 FIXABLE = TESTCHARTS / "fixable"
 

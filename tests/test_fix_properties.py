@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import chartguard
+from chartguard import quantity
 from chartguard.chart import load_chart
 from chartguard.engine import run_rules
 from chartguard.findings import Report
 from chartguard.fixes import apply_patch
 from chartguard.manifests import Manifest
 from chartguard.profile import Profile, load_profile
-from chartguard.reval import quantity
 from chartguard.rules.pss.base import Exemption, PodSecuritySettings
 from chartguard.workloads import POD_TEMPLATE_PATHS, pods_of
 

@@ -21,10 +21,10 @@ import chartguard
 from chartguard.errors import ConfigError, UsageError
 from chartguard.findings import Report, Severity
 from chartguard.function import DeploymentSpec, FunctionSpec, load_function
-from chartguard.rules.config_read_only import under_config
-from chartguard.rules.function_service import port_matches, selection, selects, target_port
-from chartguard.rules.helm_chart_url import is_private_host, ngc_chart
-from chartguard.rules.image_registry import ngc_image
+from chartguard.rules.function.config_read_only import under_config
+from chartguard.rules.function.function_service import port_matches, selection, selects, target_port
+from chartguard.rules.function.helm_chart_url import is_private_host, ngc_chart
+from chartguard.rules.function.image_registry import ngc_image
 from chartguard.values import NGC_PULL_SECRET_PLACEHOLDER, with_pull_secret_placeholder
 
 PAYLOADS = TESTCHARTS / "functions"

@@ -1,4 +1,4 @@
-"""GPU gating: instance-type parsing and resolution (chartguard.gpu) and the gpu-* rules.
+"""GPU gating: instance-type parsing and resolution (chartguard.rules.gpu.facts) and the gpu-* rules.
 
 The rules run over testcharts/gpu-workloads (a GPU StatefulSet/Deployment/Job, a headless Service
 and a CPU-only helper Deployment) with single-node, multi-node, MIG, unknown and mismatching
@@ -20,7 +20,8 @@ import chartguard
 from chartguard.cli import main
 from chartguard.findings import Report, Severity
 from chartguard.function import DeploymentSpec, FunctionSpec, with_instance_type
-from chartguard.gpu import (
+from chartguard.profile import load_profile
+from chartguard.rules.gpu.facts import (
     InstanceType,
     explain_instance_type,
     gpu_resource_kind,
@@ -30,7 +31,6 @@ from chartguard.gpu import (
     product_matches,
     resolve_instance_type,
 )
-from chartguard.profile import load_profile
 from chartguard.workloads import pods_of
 
 GPU_RULES = (

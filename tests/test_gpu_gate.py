@@ -18,8 +18,8 @@ from conftest import TESTCHARTS, shared_path
 import chartguard
 from chartguard import admission
 from chartguard.findings import Finding, Report, Severity
-from chartguard.gpu import PartialType, pinned_value, resolve_instance_type
 from chartguard.profile import load_profile
+from chartguard.rules.gpu.facts import PartialType, pinned_value, resolve_instance_type
 
 NAME = "nvcf.nvidia.io/instance-type-name"
 VALUE = "nvcf.nvidia.io/instance-type-value"

@@ -1,8 +1,8 @@
 """helm-reval's own end-to-end table (reval/run_test.go TestRun, reference section 11.1) through
-``chartguard.reval``, on helm-reval's test charts in ../shared/charts/reval-test-*.
+``chartguard.helmreval``, on helm-reval's test charts in ../shared/charts/reval-test-*.
 
 helm-reval serves each chart over HTTP with Basic auth; chartguard reads the same chart from disk
-(the fetching cases belong to chartguard.reval.fetch's tests). Release ``mini-service``, namespace
+(the fetching cases belong to chartguard.helmreval.fetch's tests). Release ``mini-service``, namespace
 ``sr-1234``. Outputs must equal helm-reval's expected files except the random label values
 (``x<digits>x``). The image-checking case cannot run: chartguard never pulls images.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chartguard import reval
+from chartguard import helmreval as reval
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "charts"
 TEST_CHART = SHARED / "reval-test-chart"

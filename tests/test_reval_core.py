@@ -1,4 +1,4 @@
-"""chartguard.reval on the project's own charts (testcharts/reval-*) and streams: request binding,
+"""chartguard.helmreval on the project's own charts (testcharts/reval-*) and streams: request binding,
 decoding limits, the type allowlist, the Default policy's messages, policies, sanitisation."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 import chartguard
-from chartguard import reval
-from chartguard.reval import gotypes, goyaml, quantity
-from chartguard.reval.decode import MAX_OBJECT_BYTES, split_documents
+from chartguard import helmreval as reval
+from chartguard import quantity
+from chartguard.rules.reval import gotypes, goyaml
+from chartguard.rules.reval.decoder import MAX_OBJECT_BYTES, split_documents
 
 CHARTS = Path(__file__).resolve().parent.parent / "testcharts"
 BASIC = str(CHARTS / "reval-basic")

@@ -2,7 +2,7 @@
 
 Two layers: the ASGI app driven in-process (fast, with stand-in library functions where a test
 needs a particular outcome), and the real ``chartguard serve`` process on 127.0.0.1 with TLS,
-talked to with http.client. Tests that need the real ``chartguard.reval`` library skip, with a
+talked to with http.client. Tests that need the real ``chartguard.helmreval`` library skip, with a
 reason, while it still raises NotImplementedError.
 """
 
@@ -28,8 +28,8 @@ from _serve import launch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chartguard import reval
-from chartguard.reval import RequestError, ServerSettings
+from chartguard import helmreval as reval
+from chartguard.helmreval import RequestError, ServerSettings
 from chartguard.server import create_app
 from chartguard.server.app import App
 from chartguard.server.reval_api import GoJSONError, RevalOptions, decode_request
@@ -52,7 +52,7 @@ def library_ready() -> bool:
 
 
 needs_library = pytest.mark.skipif(
-    not library_ready(), reason="chartguard.reval.validate/render still raise NotImplementedError (being written)"
+    not library_ready(), reason="chartguard.helmreval.validate/render still raise NotImplementedError (being written)"
 )
 
 

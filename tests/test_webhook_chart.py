@@ -591,7 +591,7 @@ def test_dockerfile_copies_only_what_the_package_build_needs():
     for source in sources:
         assert (ROOT / source).exists(), source
     # pyproject's readme and the shipped policies are part of the build.
-    assert {"pyproject.toml", "README.md", "chartguard", "policies"} <= sources
+    assert {"pyproject.toml", "README.md", "constraints.txt", "chartguard"} <= sources
     ignore = (WEBHOOK / "Dockerfile.dockerignore").read_text().split()
     assert ignore[ignore.index("*") + 1 :]  # an allow-list after '*'
 

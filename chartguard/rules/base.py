@@ -7,12 +7,13 @@ release rules (``scope="release"``) get the whole release once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..findings import Location, ObjectRef, Severity
-from ..workloads import pods_of
+from ..workloads import POD_TEMPLATE_PATHS, pods_of
 
 if TYPE_CHECKING:
     from ..chart import ChartSource
@@ -168,3 +169,36 @@ def backend_verdict(item: str, backend_only: dict[str, list[str]], backend: str 
     if backend is not None and backend.upper() in {b.upper() for b in backends}:
         return True, ", ".join(backends)
     return False, ", ".join(backends)
+
+
+#: Kinds a rule may name in ``kinds``: the pod-bearing kinds and the other built-in kinds rules judge.
+KNOWN_KINDS = frozenset(POD_TEMPLATE_PATHS) | {"Service", "ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding"}
+_RULE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+
+def validate_registry(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """``rules``, after checking what the engine and the profiles rely on (a broken rule fails at
+    import, in every test): unique kebab-case ids, known kinds, a scope the engine runs, documentation,
+    and a params schema that declares every default."""
+    seen: set[str] = set()
+    for rule in rules:
+        problems = []
+        if rule.id in seen:
+            problems.append("duplicate id")
+        seen.add(rule.id)
+        if not _RULE_ID.match(rule.id):
+            problems.append("id is not kebab-case")
+        if rule.scope not in ("object", "release"):
+            problems.append(f"unknown scope {rule.scope!r}")
+        unknown = sorted((rule.kinds or frozenset()) - KNOWN_KINDS)
+        if unknown:
+            problems.append(f"unknown kinds {unknown}")
+        if not (rule.title and rule.reason and rule.remediation and rule.doc.strip()):
+            problems.append("title, reason, remediation and docstring are required")
+        declared = rule.params_schema.get("properties", {}) if rule.params_schema else {}
+        undeclared = sorted(set(rule.defaults) - set(declared))
+        if undeclared:
+            problems.append(f"defaults {undeclared} missing from params_schema")
+        if problems:
+            raise RuntimeError(f"rule {rule.id}: {'; '.join(problems)}")
+    return rules

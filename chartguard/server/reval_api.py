@@ -1,9 +1,9 @@
 """helm-reval's HTTP API on a chartguard :class:`~chartguard.server.app.App`.
 
 ``POST /v1/validate`` and ``POST /v1/render`` take helm-reval's request JSON and answer with the
-library's result (:func:`chartguard.reval.validate` / :func:`~chartguard.reval.render`): ``200`` for
+library's result (:func:`chartguard.helmreval.validate` / :func:`~chartguard.helmreval.render`): ``200`` for
 every completed run, valid or not; ``400`` ``Error parsing JSON`` for malformed JSON and for the
-library's :class:`~chartguard.reval.RequestError`; ``500 {"error":"internal error"}`` for anything
+library's :class:`~chartguard.helmreval.RequestError`; ``500 {"error":"internal error"}`` for anything
 unexpected. ``GET /info`` gives the build, ``GET /healthz`` ``OK`` (helm-reval serves it on its
 management port; chartguard on the same port).
 
@@ -42,7 +42,7 @@ Runner = Callable[..., dict[str, Any]]
 class RevalOptions:
     """What ``chartguard serve`` configures for the helm-reval routes."""
 
-    settings: Any = None  # chartguard.reval.ServerSettings (defaults when None)
+    settings: Any = None  # chartguard.helmreval.ServerSettings (defaults when None)
     authorizer: Authorizer | None = None
     allow_local_charts: bool = False
     concurrency: int = 4
@@ -54,7 +54,7 @@ class RevalOptions:
 
 def add_reval_routes(app: App, options: RevalOptions) -> None:
     """Register ``/v1/validate``, ``/v1/render``, ``/info`` and ``/healthz`` on ``app``."""
-    from ..reval import ServerSettings
+    from ..helmreval import ServerSettings
 
     settings = options.settings if options.settings is not None else ServerSettings()
     executor = options.executor or concurrent.futures.ThreadPoolExecutor(
@@ -99,7 +99,7 @@ def _runner(options: RevalOptions, name: str) -> Runner:
     chosen = options.validate if name == "validate" else options.render
     if chosen is not None:
         return chosen
-    from .. import reval
+    from .. import helmreval as reval
 
     return reval.validate if name == "validate" else reval.render
 
@@ -110,7 +110,7 @@ def _library_keywords(settings: Any) -> dict[str, Any]:
 
 
 def _error_response(exc: BaseException, name: str) -> Response:
-    from ..reval import RequestError
+    from ..helmreval import RequestError
 
     if isinstance(exc, RequestError):
         return api_error(400, "Error parsing JSON", "\n".join(exc.messages))
@@ -137,7 +137,7 @@ def _refuse_local_chart(document: dict[str, Any], render: bool) -> dict[str, Any
     with an upper-case scheme (``HTTPS://…``), whose scheme is lower-cased as Go's parser does.
     Go matches JSON names case-insensitively, so every spelling of ``helmChart`` is checked.
     """
-    from ..reval.fetch import validate_chart_url
+    from ..helmreval.fetch import validate_chart_url
 
     spellings = [key for key in document if isinstance(key, str) and key.lower() == "helmchart"]
     position = {key: index for index, key in enumerate(spellings)}

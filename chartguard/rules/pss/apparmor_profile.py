@@ -13,17 +13,7 @@ from __future__ import annotations
 
 from ...gofmt import go_quote, go_string
 from ...manifests import pointer as json_pointer
-from .base import (
-    Check,
-    Denial,
-    Pod,
-    VersionedCheck,
-    any_context_sets,
-    forbidden_profile_types,
-    join_quote,
-    pluralize,
-    sorted_set,
-)
+from .base import Check, Denial, Pod, VersionedCheck, any_context_sets, forbidden_profile_types, join_quote, pluralize, sorted_set
 from .rule import declined, pss_rule
 
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})

@@ -15,17 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...gofmt import go_string
-from .base import (
-    Check,
-    Container,
-    Denial,
-    Pod,
-    VersionedCheck,
-    containers_phrase,
-    join_quote,
-    pluralize,
-    sorted_set,
-)
+from .base import Check, Container, Denial, Pod, VersionedCheck, containers_phrase, join_quote, pluralize, sorted_set
 from .rule import declined, pss_rule
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")

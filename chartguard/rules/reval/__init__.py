@@ -1,7 +1,7 @@
 """helm-reval's checks as chartguard rules, one module per check, with helm-reval's exact messages.
 
 ``chartguard lint CHART --profile reval-default`` runs them as helm-reval's Default policy does
-(``reval-unrestricted``: decoding and types only); ``chartguard.reval.validate`` collects the
+(``reval-unrestricted``: decoding and types only); ``chartguard.helmreval.validate`` collects the
 same messages. The finding's detail is helm-reval's message.
 """
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..automount_service_account_token import fix
 from ..base import Rule, RuleContext, Violation
+from ..nvcf.automount_service_account_token import fix
 from .common import POD_KINDS, pod_spec
 
 

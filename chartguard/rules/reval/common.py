@@ -37,12 +37,12 @@ def reval_view(manifest: Manifest) -> tuple[str | None, dict[str, Any]]:
 
 
 def set_reval_view(manifest: Manifest, type_name: str | None, data: dict[str, Any]) -> None:
-    """Record an object decoded already (the ``chartguard.reval`` pipeline does the decoding)."""
+    """Record an object decoded already (the ``chartguard.helmreval`` pipeline does the decoding)."""
     setattr(manifest, _VIEW, (type_name, data))
 
 
 def _decode(manifest: Manifest) -> tuple[str | None, dict[str, Any]]:
-    from ...reval import gotypes, goyaml
+    from . import gotypes, goyaml
 
     value: Any = manifest.obj
     if manifest.text:

@@ -30,7 +30,7 @@ def tokens(manifests: list[Manifest]) -> list[bytes]:
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
-    from ...reval.decode import InternalError, decode_documents
+    from .decoder import InternalError, decode_documents
 
     try:
         _, errors = decode_documents(tokens(ctx.manifests))

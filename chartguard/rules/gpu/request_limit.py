@@ -1,0 +1,60 @@
+"""GPU quantities are whole numbers, set as limits, with any request equal to the limit.
+
+Kubernetes: "GPUs are only supposed to be specified in the limits section": a limit alone is
+fine (it becomes the request), a request must equal the limit, a request without a limit is
+invalid, and extended resources take integer quantities only (not ``0.5`` or ``1500m``). The
+apiserver rejects these before a validating webhook sees them; chartguard flags them at lint time
+and keeps the mutating webhook from ever producing one. Every GPU resource (``nvidia.com/gpu``,
+MIG, shared) is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ...findings import Severity
+from ...manifests import Manifest, pointer
+from ..base import Rule, RuleContext, Violation
+from .facts import COMMON_DEFAULTS, gpu_params_schema, quantity, requests_of
+
+
+def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
+    for pod in ctx.pods(manifest):
+        for container in pod.containers:
+            for resource, (request, limit) in requests_of(container, ctx).items():
+                at = container.pointer + pointer("resources", "limits" if limit is not None else "requests", resource)
+                bad = [
+                    f"{section} {value!r}"
+                    for section, value in (("request", request), ("limit", limit))
+                    if value is not None and ((q := quantity(value)) is None or q.denominator != 1 or q < 0)
+                ]
+                if bad:
+                    yield Violation(
+                        detail=f"{container.label}: {resource} {', '.join(bad)} is not a whole number",
+                        pointer=at,
+                        reason="GPU quantity is not an integer",
+                    )
+                elif limit is None:
+                    yield Violation(
+                        detail=f"{container.label}: {resource} request {request} has no limit",
+                        pointer=at,
+                        reason="GPU request without a limit",
+                    )
+                elif request is not None and quantity(request) != quantity(limit):
+                    yield Violation(detail=f"{container.label}: {resource} request {request} != limit {limit}", pointer=at)
+
+
+RULE = Rule(
+    id="gpu-request-limit",
+    title="GPU counts are integers, request equals limit",
+    reason="GPU request differs from its limit",
+    severity=Severity.ERROR,
+    remediation="Set GPUs as a whole-number limit (resources.limits.nvidia.com/gpu: 1); a request, if given, must equal it.",
+    check=check,
+    doc=__doc__ or "",
+    pods=True,
+    params_schema=gpu_params_schema(),
+    defaults=dict(COMMON_DEFAULTS),
+    reference="Kubernetes docs, Schedule GPUs; admission-and-gpu.md 4.1, 5.4 (G1)",
+    category="gpu",
+)
