@@ -78,6 +78,7 @@ from typing import Any, Literal
 from .findings import Finding, Report, Severity
 from .json_patch import patched, value_at
 from .profile import Profile
+from .release import object_release
 from .workloads import is_pod_bearing
 
 __all__ = ["API_VERSION", "KIND", "ReviewError", "Settings", "review"]
@@ -240,8 +241,6 @@ def _decide(
 
 def _lint(obj: dict[str, Any], profile: Profile, *, fixes: bool) -> Report:
     """The profile's findings (and, with ``fixes``, repairs) for one live object."""
-    from .api import object_release
-
     return object_release(_without_managed_fields(obj), profile=profile).lint(fixes=fixes)
 
 

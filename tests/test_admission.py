@@ -517,7 +517,7 @@ def test_kinds_no_rule_cares_about_pass_fast(monkeypatch):
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("linted an object no rule applies to")
 
-    monkeypatch.setattr("chartguard.api.object_release", boom)
+    monkeypatch.setattr("chartguard.admission.object_release", boom)
     config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}
     body = make_review(config_map)
     assert check_shape(review(body, mode="validate", profile=profile), body, "validate")["allowed"] is True
@@ -527,7 +527,7 @@ def test_internal_rule_error_allows_with_warning_or_denies_when_strict(monkeypat
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(SECRET_VALUE)
 
-    monkeypatch.setattr("chartguard.api.object_release", broken)
+    monkeypatch.setattr("chartguard.admission.object_release", broken)
     body = make_review(deployment())
     allowed = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
     assert allowed["allowed"] is True
@@ -718,7 +718,8 @@ def test_bad_arguments_are_programming_errors(nvcf):
 
 
 def test_object_release_finds_what_lint_manifests_finds(strict):
-    from chartguard.api import lint_manifests, object_release
+    from chartguard.api import lint_manifests
+    from chartguard.release import object_release
 
     obj = deployment(hostNetwork=True, containers=[{"name": "c", "image": "busybox", "env": [{"name": "TOKEN", "value": "x"}]}])
 

@@ -30,10 +30,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chartguard
-from chartguard.api import chart_release, fix_release
 from chartguard.cli import main
 from chartguard.findings import Severity
 from chartguard.fixes import apply_patch
+from chartguard.profile import load_profile
+from chartguard.release import chart_release, fix_release
 from chartguard.rules import BY_ID
 from chartguard.rules.base import Fix, RuleContext
 from chartguard.rules.nvcf.service_type import LOAD_BALANCER_FIELDS
@@ -731,7 +732,7 @@ def test_readme_lists_every_nvidia_sample():
 def test_nvidia_sample_after_fix(name, tmp_path):
     chart = shared_path("charts", name)
     documented = documented_remains()[name]
-    fixed = fix_release(chart_release(chart, strict=True, set_values=SAMPLE_VALUES.get(name, [])))
+    fixed = fix_release(chart_release(chart, profile=load_profile("nvcf", strict=True), set_values=SAMPLE_VALUES.get(name, [])))
 
     left = {f.rule_id for f in fixed.relint.findings}
     assert left <= documented, f"{name}: {sorted(left - documented)} left after fixing, not in README 'Fixing charts'"

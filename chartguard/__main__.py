@@ -1,0 +1,5 @@
+"""``python -m chartguard``."""
+
+from .cli import main
+
+main(prog_name="chartguard")

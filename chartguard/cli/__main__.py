@@ -1,0 +1,5 @@
+"""``python -m chartguard.cli``."""
+
+from . import main
+
+main(prog_name="chartguard")

@@ -1,0 +1,176 @@
+"""``chartguard serve``: the admission webhook and helm-reval's HTTP API."""
+
+from __future__ import annotations
+
+import click
+
+from .common import guarded
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (a non-loopback address needs --token-file or --no-auth while /v1/* is served).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port (helm-reval's API port; 0 picks a free one).",
+)
+@click.option("--cert-file", type=click.Path(dir_okay=False), help="TLS certificate (PEM); serve HTTPS with --key-file.")
+@click.option("--key-file", type=click.Path(dir_okay=False), help="TLS private key (PEM).")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    envvar="CHARTGUARD_TOKEN_FILE",
+    help="File holding the bearer token /v1/* requests must send [env CHARTGUARD_TOKEN_FILE].",
+)
+@click.option("--no-auth", is_flag=True, help="Serve /v1/* without authentication on a non-loopback address.")
+@click.option("--skip-validate-objects", is_flag=True, help="helm-reval setting: object-rule errors are only logged.")
+@click.option(
+    "--skip-sanitize-object-metadata",
+    is_flag=True,
+    help="helm-reval setting: keep labels, annotations, owner references and selectors.",
+)
+@click.option(
+    "--skip-validate-images/--validate-images",
+    default=True,
+    show_default=True,
+    help="helm-reval setting: image existence checks (a request's validateImages wins).",
+)
+@click.option(
+    "--preserve-label",
+    "preserve_labels",
+    multiple=True,
+    metavar="KEY",
+    help="helm-reval setting: label key kept by sanitisation (repeatable).",
+)
+@click.option(
+    "--preserve-annotation",
+    "preserve_annotations",
+    multiple=True,
+    metavar="KEY",
+    help="helm-reval setting: annotation key kept by sanitisation (repeatable).",
+)
+@click.option(
+    "--allow-local-charts",
+    is_flag=True,
+    help="Accept local paths and file:// in helmChart (helm-reval accepts only https:// and oci://).",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(1),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    help="Largest request body (larger: 413).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Charts fetched and rendered at the same time.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+    help="Server log level.",
+)
+@click.option(
+    "--endpoints",
+    type=click.Choice(["all", "webhook", "reval"]),
+    default="all",
+    show_default=True,
+    help="Front doors to serve: the admission webhook (/validate, /mutate, /readyz, /metrics), helm-reval's API (/v1/*, /info), or both (/healthz always).",
+)
+@click.option(
+    "-p",
+    "--profile",
+    default="nvcf-webhook",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="Webhook profile (see `chartguard profiles`); loaded once at start. The default, nvcf-webhook, is nvcf "
+    "plus the GPU gate: a GPU request needs a known instance type and its nodes' affinity.",
+)
+@click.option("-b", "--backend", metavar="NAME", help="Webhook: NVCF backend the profile applies to.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Webhook: the profile's strict severities; an internal error denies instead of allowing with a warning.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds to receive a request body (slower: 408).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    type=click.IntRange(1),
+    default=120,
+    show_default=True,
+    help="Idle keep-alive seconds (keep above the apiserver's 90 s).",
+)
+@click.option(
+    "--cert-reload-interval",
+    type=click.FloatRange(0.1),
+    default=1.0,
+    show_default=True,
+    help="Seconds between checks of --cert-file/--key-file for a new certificate.",
+)
+@click.option(
+    "--deny-existing-violations",
+    is_flag=True,
+    help="Webhook: on UPDATE, also deny errors the old object already had (default: an identical existing "
+    "violation only warns, so a stuck object can still be relabelled; new or changed ones deny).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes serving the same port (one per CPU the server may use); metrics are summed over them.",
+)
+@click.option("--allow-private-chart-hosts", is_flag=True, hidden=True, help="TEST ONLY: fetch charts from loopback addresses.")
+@guarded
+def serve(host: str, port: int, cert_file: str | None, key_file: str | None, token_file: str | None, no_auth: bool,
+          skip_validate_objects: bool, skip_sanitize_object_metadata: bool, skip_validate_images: bool,
+          preserve_labels: tuple[str, ...], preserve_annotations: tuple[str, ...], allow_local_charts: bool,
+          max_body_bytes: int, concurrency: int, log_level: str, endpoints: str, profile: str, backend: str | None,
+          strict: bool, body_timeout: float, keep_alive_timeout: int, cert_reload_interval: float,
+          deny_existing_violations: bool, workers: int, allow_private_chart_hosts: bool) -> int:  # fmt: skip
+    """Serve the admission webhook (POST /validate, POST /mutate, GET /readyz, GET /metrics) and
+    helm-reval's HTTP API (POST /v1/validate, POST /v1/render, GET /info), and GET /healthz.
+
+    \b
+    Same request and response bodies as NVCF's helm-reval. Authentication: with --token-file,
+    /v1/* requires 'Authorization: Bearer <token>'; without it chartguard serves only on a
+    loopback address (unless --no-auth). helm-reval's JWKS/OIDC authorisers are not implemented.
+    """
+    from ..helmreval import ServerSettings
+    from ..server.reval_api import RevalOptions
+    from ..server.run import ServeConfig
+    from ..server.run import serve as run_server
+
+    settings = ServerSettings(
+        skip_validate_objects=skip_validate_objects,
+        skip_sanitize_object_metadata=skip_sanitize_object_metadata,
+        skip_validate_images=skip_validate_images,
+        preserve_labels=preserve_labels,
+        preserve_annotations=preserve_annotations,
+        allow_private_chart_hosts=allow_private_chart_hosts,
+    )
+    options = RevalOptions(settings=settings, allow_local_charts=allow_local_charts, concurrency=concurrency)
+    return run_server(ServeConfig(host=host, port=port, cert_file=cert_file, key_file=key_file, token_file=token_file, no_auth=no_auth,
+                           max_body_bytes=max_body_bytes, log_level=log_level, reval=options, endpoints=endpoints,
+                           profile=profile, backend=backend, strict=strict, body_timeout=body_timeout,
+                           keep_alive_timeout=keep_alive_timeout, cert_reload_interval=cert_reload_interval,
+                           workers=workers,
+                           webhook_settings={"allow_existing_violations": not deny_existing_violations}))  # fmt: skip
