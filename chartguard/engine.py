@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .chart import ChartSource
-from .findings import Finding, Location, ObjectFix, ObjectRef, Report
+from .findings import Finding, Location, ObjectFix, ObjectRef, Report, Severity
 from .fixes import plan_fixes
 from .function import FunctionSpec
 from .manifests import Manifest
@@ -72,21 +72,7 @@ def run_rules(
             for checked, kind, pods in subjects:
                 if rule.applies_to(kind, pods):
                     results.extend((violation, checked) for violation in rule.check(checked, context))
-        for violation, manifest in results:
-            subject = violation.manifest or manifest
-            findings.append(
-                Finding(
-                    rule_id=rule.id,
-                    severity=violation.severity or config.severity,
-                    reason=violation.reason or rule.reason,
-                    detail=violation.detail,
-                    object=violation.object or (subject.ref if subject else _chart_ref(chart)),
-                    pointer=violation.pointer,
-                    location=violation.location or (locate(subject, violation.pointer) if subject else Location()),
-                    remediation=rule.remediation,
-                    index=subject.index if subject is not None and violation.object is None else -1,
-                )
-            )
+        findings.extend(_finding(rule, config.severity, violation, manifest, chart, locate) for violation, manifest in results)
     planned: list[ObjectFix] = []
     if fixes:
         findings, planned = plan_fixes(manifests + hooks, findings, [c.rule for c in profile.rules], context_for)
@@ -102,6 +88,29 @@ def run_rules(
         hooks=len(hooks),
         rule_ids=[config.rule.id for config in profile.rules],
         fixes=planned,
+    )
+
+
+def _finding(
+    rule: Rule,
+    severity: Severity,
+    violation: Violation,
+    manifest: Manifest | None,
+    chart: ChartSource | None,
+    locate: Callable[[Manifest, str], Location],
+) -> Finding:
+    """The finding of one violation: the rule's defaults where the violation says nothing."""
+    subject = violation.manifest or manifest
+    return Finding(
+        rule_id=rule.id,
+        severity=violation.severity or severity,
+        reason=violation.reason or rule.reason,
+        detail=violation.detail,
+        object=violation.object or (subject.ref if subject else _chart_ref(chart)),
+        pointer=violation.pointer,
+        location=violation.location or (locate(subject, violation.pointer) if subject else Location()),
+        remediation=rule.remediation,
+        index=subject.index if subject is not None and violation.object is None else -1,
     )
 
 

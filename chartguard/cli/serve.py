@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .common import guarded
@@ -139,13 +141,15 @@ from .common import guarded
     help="Worker processes serving the same port (one per CPU the server may use); metrics are summed over them.",
 )
 @click.option("--allow-private-chart-hosts", is_flag=True, hidden=True, help="TEST ONLY: fetch charts from loopback addresses.")
+@click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Webhook: skip a rule of the profile (repeatable).")
+@click.option(
+    "--pss-level",
+    type=click.Choice(["privileged", "baseline", "restricted"]),
+    help="Webhook: Pod Security Standards level [profile's].",
+)
+@click.option("--pss-version", metavar="v1.N|latest", help="Webhook: Pod Security Standards policy version [profile's].")
 @guarded
-def serve(host: str, port: int, cert_file: str | None, key_file: str | None, token_file: str | None, no_auth: bool,
-          skip_validate_objects: bool, skip_sanitize_object_metadata: bool, skip_validate_images: bool,
-          preserve_labels: tuple[str, ...], preserve_annotations: tuple[str, ...], allow_local_charts: bool,
-          max_body_bytes: int, concurrency: int, log_level: str, endpoints: str, profile: str, backend: str | None,
-          strict: bool, body_timeout: float, keep_alive_timeout: int, cert_reload_interval: float,
-          deny_existing_violations: bool, workers: int, allow_private_chart_hosts: bool) -> int:  # fmt: skip
+def serve(**flags: Any) -> int:
     """Serve the admission webhook (POST /validate, POST /mutate, GET /readyz, GET /metrics) and
     helm-reval's HTTP API (POST /v1/validate, POST /v1/render, GET /info), and GET /healthz.
 
@@ -155,22 +159,18 @@ def serve(host: str, port: int, cert_file: str | None, key_file: str | None, tok
     loopback address (unless --no-auth). helm-reval's JWKS/OIDC authorisers are not implemented.
     """
     from ..helmreval import ServerSettings
+    from ..release import PolicyOptions
     from ..server.reval_api import RevalOptions
     from ..server.run import ServeConfig
     from ..server.run import serve as run_server
 
-    settings = ServerSettings(
-        skip_validate_objects=skip_validate_objects,
-        skip_sanitize_object_metadata=skip_sanitize_object_metadata,
-        skip_validate_images=skip_validate_images,
-        preserve_labels=preserve_labels,
-        preserve_annotations=preserve_annotations,
-        allow_private_chart_hosts=allow_private_chart_hosts,
+    reval_settings = ("skip_validate_objects", "skip_sanitize_object_metadata", "skip_validate_images", "preserve_labels",
+                      "preserve_annotations", "allow_private_chart_hosts")  # fmt: skip
+    settings = ServerSettings(**{key: flags.pop(key) for key in reval_settings})
+    reval = RevalOptions(
+        settings=settings, allow_local_charts=flags.pop("allow_local_charts"), concurrency=flags.pop("concurrency")
     )
-    options = RevalOptions(settings=settings, allow_local_charts=allow_local_charts, concurrency=concurrency)
-    return run_server(ServeConfig(host=host, port=port, cert_file=cert_file, key_file=key_file, token_file=token_file, no_auth=no_auth,
-                           max_body_bytes=max_body_bytes, log_level=log_level, reval=options, endpoints=endpoints,
-                           profile=profile, backend=backend, strict=strict, body_timeout=body_timeout,
-                           keep_alive_timeout=keep_alive_timeout, cert_reload_interval=cert_reload_interval,
-                           workers=workers,
-                           webhook_settings={"allow_existing_violations": not deny_existing_violations}))  # fmt: skip
+    policy_keys = ("profile", "backend", "strict", "disabled", "pss_level", "pss_version")
+    policy = PolicyOptions(**{key: flags.pop(key) for key in policy_keys})
+    existing = {"allow_existing_violations": not flags.pop("deny_existing_violations")}
+    return run_server(ServeConfig(**flags, reval=reval, policy=policy, webhook_settings=existing))

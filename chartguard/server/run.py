@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
+from ..release import PolicyOptions, resolve_policy
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, bearer_authorizer
 from .reval_api import RevalOptions
 
@@ -48,9 +49,7 @@ class ServeConfig:
     log_level: str = "info"
     reval: RevalOptions = field(default_factory=RevalOptions)
     endpoints: str = "all"  # all | webhook | reval
-    profile: str = "nvcf-webhook"  # the webhook's profile: a built-in name or a file
-    backend: str | None = None
-    strict: bool = False
+    policy: PolicyOptions = field(default_factory=lambda: PolicyOptions(profile="nvcf-webhook"))  # the webhook's
     cert_reload_interval: float = 1.0  # seconds between checks of the certificate files
     keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT
     workers: int = 1  # processes serving the same socket (see chartguard.server.workers)
@@ -176,21 +175,9 @@ def serve(config: ServeConfig) -> int:
     if config.workers > 1 and not hasattr(os, "fork"):
         raise UsageError("--workers above 1 needs fork(), which this platform does not have", hint="use --workers 1")
 
-    webhook = None
-    if serve_webhook:
-        from ..profile import load_profile
-        from .metrics import Metrics
-        from .webhook import WebhookOptions
+    webhook = _webhook_options(config) if serve_webhook else None
 
-        profile = load_profile(config.profile, backend=config.backend, strict=config.strict)
-        webhook = WebhookOptions(
-            profile=profile,
-            strict=config.strict,
-            settings=dict(config.webhook_settings),
-            metrics=Metrics(workers=config.workers),
-        )
-
-    import uvicorn
+    import uvicorn  # deferred with the rest of the server stack: only `chartguard serve` loads it
 
     from . import create_app
 
@@ -202,42 +189,12 @@ def serve(config: ServeConfig) -> int:
         body_timeout=config.body_timeout,
     )
     sock = _listen(config.host, config.port, reuse_port=config.workers > 1)
-    uvicorn_config = uvicorn.Config(
-        app,
-        ssl_certfile=config.cert_file,
-        ssl_keyfile=config.key_file,
-        log_level=config.log_level,
-        loop=_loop(),
-        http="httptools",
-        lifespan="on",
-        ws="none",
-        access_log=False,  # the webhook logs one JSON line per review itself
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=config.keep_alive_timeout,
-        timeout_graceful_shutdown=10,
-    )
-    uvicorn_config.load()  # builds the SSLContext the reloader keeps up to date
+    uvicorn_config = _uvicorn_config(app, config)
     if config.cert_file and config.key_file and uvicorn_config.ssl is not None:
         reloader = CertReloader(uvicorn_config.ssl, config.cert_file, config.key_file, config.cert_reload_interval)
         app.on_startup.append(reloader.start)
         app.on_shutdown.append(reloader.stop)
-    host, port = sock.getsockname()[:2]
-    scheme = "https" if config.cert_file else "http"
-    shown = f"[{host}]" if ":" in host else host
-    auth = "bearer token" if config.token_file else "no authentication"
-    processes = f"; {config.workers} worker processes" if config.workers > 1 else ""
-    if serve_reval:
-        where = f"{scheme}://{shown}:{port}"
-        print(f"chartguard: serving the helm-reval API on {where} ({auth}{processes})", file=sys.stderr, flush=True)
-    if webhook is not None:
-        name = getattr(webhook.profile, "name", config.profile)
-        print(
-            f"chartguard: serving the admission webhook on {scheme}://{shown}:{port} "
-            f"(/validate, /mutate; profile {name}{processes})",
-            file=sys.stderr,
-            flush=True,
-        )
+    _announce(sock, config, serve_reval, webhook)
     logging.getLogger("chartguard.server").setLevel(config.log_level.upper())
     logging.getLogger("chartguard.webhook").setLevel(config.log_level.upper())
     _log_handler()
@@ -248,6 +205,7 @@ def serve(config: ServeConfig) -> int:
     # One listening socket per worker, all open before any worker starts (and kept by the parent, so
     # a restarted worker takes over its socket and the connections queued on it): a shared socket
     # would let the first worker to wake up accept every connection of a burst.
+    port = sock.getsockname()[1]  # the port picked for --port 0
     sockets = [sock, *(_listen(config.host, port, reuse_port=True) for _ in range(config.workers - 1))]
 
     def work(index: int) -> None:
@@ -265,6 +223,63 @@ def serve(config: ServeConfig) -> int:
             listening.close()
 
     return Supervisor(config.workers, work, on_stop=close_sockets).run()
+
+
+def _webhook_options(config: ServeConfig) -> Any:
+    """The webhook's profile, resolved once at start as ``chartguard lint`` resolves it."""
+    from .metrics import Metrics
+    from .webhook import WebhookOptions
+
+    profile, _ = resolve_policy(config.policy)
+    return WebhookOptions(
+        profile=profile,
+        strict=config.policy.strict,
+        settings=dict(config.webhook_settings),
+        metrics=Metrics(workers=config.workers),
+    )
+
+
+def _uvicorn_config(app: Any, config: ServeConfig) -> Any:
+    """uvicorn's settings for ``app``, loaded (which builds the SSLContext the reloader keeps up to date)."""
+    import uvicorn  # deferred: only `chartguard serve` loads the server stack
+
+    uvicorn_config = uvicorn.Config(
+        app,
+        ssl_certfile=config.cert_file,
+        ssl_keyfile=config.key_file,
+        log_level=config.log_level,
+        loop=_loop(),
+        http="httptools",
+        lifespan="on",
+        ws="none",
+        access_log=False,  # the webhook logs one JSON line per review itself
+        proxy_headers=False,
+        server_header=False,
+        timeout_keep_alive=config.keep_alive_timeout,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn_config.load()
+    return uvicorn_config
+
+
+def _announce(sock: socket.socket, config: ServeConfig, serve_reval: bool, webhook: Any) -> None:
+    """One line per front door on stderr: where it listens and how."""
+    host, port = sock.getsockname()[:2]
+    scheme = "https" if config.cert_file else "http"
+    shown = f"[{host}]" if ":" in host else host
+    auth = "bearer token" if config.token_file else "no authentication"
+    processes = f"; {config.workers} worker processes" if config.workers > 1 else ""
+    if serve_reval:
+        where = f"{scheme}://{shown}:{port}"
+        print(f"chartguard: serving the helm-reval API on {where} ({auth}{processes})", file=sys.stderr, flush=True)
+    if webhook is not None:
+        name = getattr(webhook.profile, "name", config.policy.profile)
+        print(
+            f"chartguard: serving the admission webhook on {scheme}://{shown}:{port} "
+            f"(/validate, /mutate; profile {name}{processes})",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _loop() -> str:
