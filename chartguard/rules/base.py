@@ -124,7 +124,7 @@ class Rule:
     defaults: dict[str, Any] = field(default_factory=dict)
     reference: str = ""
     category: str = "nvcf"
-    fix: FixFn | None = None  # repairs the object so this rule passes (see chartguard/fix.py)
+    fix: FixFn | None = None  # repairs the object so this rule passes (see chartguard/fixes.py)
 
     def applies_to(self, kind: str, pod_bearing: bool) -> bool:
         if self.pods and not pod_bearing:
