@@ -214,7 +214,7 @@ def _decide(
             response["warnings"] = [_cut(problem, MAX_WARNING_CHARS)]
         return
     secret = obj.get("kind") == "Secret"
-    findings = _relevant(report, obj)
+    findings = report.findings
     if mode == "mutate":
         _mutate(response, obj, report.fixes, subject)
         return
@@ -244,10 +244,6 @@ def _lint(obj: dict[str, Any], profile: Profile, *, fixes: bool) -> Report:
     return object_release(_without_managed_fields(obj), profile=profile).lint(fixes=fixes)
 
 
-def _relevant(report: Report, obj: dict[str, Any]) -> list[Finding]:
-    return [f for f in report.findings if not _irrelevant(f, obj)]
-
-
 def _key(finding: Finding) -> _Key:
     return finding.rule_id, finding.pointer, finding.detail
 
@@ -264,7 +260,7 @@ def _existing(errors: list[Finding], request: dict[str, Any], profile: Profile) 
         report = _lint(old, profile, fixes=False)
     except Exception:  # noqa: BLE001 - nothing is relaxed: the new object's errors deny
         return set()
-    before = {_key(f) for f in _relevant(report, old) if f.severity >= Severity.ERROR}
+    before = {_key(f) for f in report.findings if f.severity >= Severity.ERROR}
     old, new = _without_managed_fields(old), _without_managed_fields(request["object"])
     return {_key(f) for f in errors if value_at(old, f.pointer) == value_at(new, f.pointer)} & before
 
@@ -277,15 +273,6 @@ def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(meta, dict) or "managedFields" not in meta:
         return obj
     return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
-
-
-def _irrelevant(finding: Finding, obj: dict[str, Any]) -> bool:
-    """Findings that make no sense for a live object: a ``generateName`` (ReplicaSet pods) is
-    turned into a name by the apiserver itself."""
-    if finding.rule_id != "object-name":
-        return False
-    meta = obj.get("metadata")
-    return isinstance(meta, dict) and isinstance(meta.get("generateName"), str) and bool(meta["generateName"])
 
 
 def _mutate(response: dict[str, Any], obj: dict[str, Any], fixes: list[Any], subject: str) -> None:

@@ -33,10 +33,12 @@ def run_rules(
     function: FunctionSpec | None = None,
     values: dict[str, Any] | None = None,
     fixes: bool = True,
+    live: bool = False,
 ) -> Report:
     """Check ``manifests`` (and ``hooks``, ``chart``) against ``profile``; ``values`` are those the
-    chart was rendered with, ``function`` the NVCF function definition (both optional). With
-    ``fixes=False`` no repair is planned (``Report.fixes`` empty, no finding marked fixable)."""
+    chart was rendered with, ``function`` the NVCF function definition (both optional); ``live``:
+    one object being admitted (``RuleContext.live``). With ``fixes=False`` no repair is planned
+    (``Report.fixes`` empty, no finding marked fixable)."""
     hooks = hooks or []
     locate = _locator(chart, input_path)
     findings: list[Finding] = []
@@ -54,6 +56,7 @@ def run_rules(
         pod_cache=pod_cache,
         function=function,
         values=values,
+        live=live,
     )
 
     def context_for(rule: Rule) -> RuleContext:

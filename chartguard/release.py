@@ -189,6 +189,7 @@ class Release:
     target: str = ""
     input_path: str = ""  # the file findings point at when there is no chart
     notes: str | None = None  # the chart's rendered NOTES.txt
+    live: bool = False  # one object being admitted (``object_release``)
 
     @property
     def ordered(self) -> list[Manifest]:
@@ -212,6 +213,7 @@ class Release:
             function=self.function,
             values=self.values,
             fixes=fixes,
+            live=self.live,
         )
         if report.chart is not None and self.notes is not None:
             report.chart["notes"] = self.notes  # rendered, never installed: reported, not linted
@@ -269,7 +271,7 @@ def object_release(obj: dict[str, Any], *, profile: Profile) -> Release:
     """
     text = _compact_json(obj)
     manifest = Manifest(obj=obj, text=text, index=0, _line_index={})  # no lines: every pointer → line 1
-    return Release([manifest], [], profile, target="<admission>")
+    return Release([manifest], [], profile, target="<admission>", live=True)
 
 
 def _compact_json(obj: dict[str, Any]) -> str:

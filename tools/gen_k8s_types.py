@@ -260,7 +260,9 @@ def main() -> int:
     parser.add_argument("--apimachinery", type=Path, required=True)
     parser.add_argument("--client-go", type=Path, required=True)
     parser.add_argument("--tag", default="v0.33.3")
-    parser.add_argument("-o", "--output", type=Path, default=Path(__file__).parent.parent / "chartguard/rules/reval/k8s_types.json")
+    parser.add_argument(
+        "-o", "--output", type=Path, default=Path(__file__).parent.parent / "chartguard/rules/reval/k8s_types.json"
+    )
     args = parser.parse_args()
     table = Generator(args.api, args.apimachinery, args.client_go, args.tag).run()
     args.output.write_text(json.dumps(table, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -78,6 +78,7 @@ class RuleContext:
     pod_security: PodSecuritySettings | None = None
     pss_checks: tuple[tuple[Check, VersionedCheck], ...] = ()  # the active PSS checks of pod_security (engine)
     function: FunctionSpec | None = None  # the NVCF function definition, when given
+    live: bool = False  # an object being admitted: the apiserver fills in what it generates (generateName)
     values: dict[str, Any] | None = None  # the values given to Helm (not the chart's defaults); None for manifests
     pod_cache: dict[int, list[Pod]] = field(default_factory=dict)  # shared by every rule of one run
     memo_cache: dict[Any, Any] = field(default_factory=dict)  # shared facts of one run, see memo()

@@ -1,7 +1,8 @@
 """Every object needs ``metadata.name``.
 
 NVCF rejects objects without a name (``generateName`` alone is not enough): "object N is missing
-required field metadata.name".
+required field metadata.name". At admission (a live object) a ``generateName`` is fine: the
+apiserver turns it into the name (ReplicaSet pods).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     if isinstance(name, str) and name.strip():
         return
     generate = manifest.metadata.get("generateName")
+    if ctx.live and isinstance(generate, str) and generate:
+        return
     detail = f"generateName: {generate} (NVCF needs a fixed name)" if generate else "metadata.name is empty"
     yield Violation(detail=detail, pointer="/metadata/name" if "name" in manifest.metadata else "/metadata")
 
