@@ -23,8 +23,8 @@ try:  # libyaml is ~10x faster; PyPI wheels of PyYAML ship it
 except AttributeError:  # pragma: no cover - pure-Python PyYAML build
     _Loader = yaml.SafeLoader
 
-#: Helm's document separator (pkg/releaseutil/manifest.go).
-_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+#: Go's ``\s`` (Helm's document separator is a Go regular expression).
+_GO_SPACE = " \t\n\f\r"
 _SOURCE_COMMENT = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
 #: A document whose aliases expand to more nodes than this is rejected (billion-laughs guard).
@@ -52,6 +52,9 @@ class Manifest:
     stream_line: int = 0
     index: int = 0
     _line_index: dict[str, int] | None = field(default=None, repr=False)
+    #: helm-reval's typed decode of the object, ``(Go type or None, data)``: computed once by
+    #: ``rules/reval/common.reval_view``, or given by the helm-reval API, which decodes first.
+    go_view: tuple[str | None, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def api_version(self) -> str:
@@ -128,12 +131,27 @@ def safe_load(text: str | bytes) -> Any:
 def split_documents(text: str) -> Iterator[tuple[int, str]]:
     """Yield ``(offset, document)`` for each non-empty document, exactly as Helm splits.
 
-    ``offset`` is the character offset of the (trimmed) document in ``text``.
+    Helm's separator is ``(?:^|\\s*\\n)---\\s*`` with Go's ``\\s`` (``[\\t\\n\\f\\r ]``). A regular
+    expression engine that backtracks takes quadratic time on long runs of whitespace, so the same
+    matches are found here in one pass (written for speed, not for lack of a library): a separator is
+    a ``---`` at the very start or right after a newline that the previous separator did not take,
+    with the whitespace before it and after it. ``offset`` is the character offset of the (trimmed)
+    document in ``text``.
     """
-    start = 0
-    for match in _SEPARATOR.finditer(text):
-        yield from _trimmed(text, start, match.start())
-        start = match.end()
+    start = 0  # where the current document begins: the end of the previous separator
+    found = text.find("---")
+    while found != -1:
+        if (found == 0 and start == 0) or (found > start and text[found - 1] == "\n"):
+            begin = found - 1 if found else 0
+            while begin > start and text[begin - 1] in _GO_SPACE:
+                begin -= 1
+            yield from _trimmed(text, start, begin)
+            start = found + 3
+            while start < len(text) and text[start] in _GO_SPACE:
+                start += 1
+            found = text.find("---", start)
+        else:
+            found = text.find("---", found + 1)
     yield from _trimmed(text, start, len(text))
 
 

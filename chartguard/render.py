@@ -83,6 +83,57 @@ class Renderer(Protocol):
     ) -> tuple[dict[str, str], list[tuple[str, str]]]: ...
 
 
+class HelmEngineError(Exception):
+    """The Helm engine refused a chart; ``detail`` is Helm's message, ``loading`` whether it was
+    refused while loading (before any template ran)."""
+
+    def __init__(self, detail: str, loading: bool) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.loading = loading
+
+
+def engine_render(
+    chart: ChartSource,
+    values: dict[str, Any],
+    options: RenderOptions,
+    check_dependencies: Callable[[ChartSource, list[Any]], None],
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The one call into the embedded Helm engine: load ``chart``, let ``check_dependencies`` see
+    the subcharts it found, render ``{template name: text}`` and collect the ``crds/`` files.
+    The CLI and the helm-reval API word Helm's errors each their own way (HelmEngineError)."""
+    import helm_python as helm  # deferred: loading the engine costs ~100 ms, only renders need it
+    from helm_python import _native
+
+    try:
+        loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(str(chart.directory))
+    except helm.HelmError as exc:
+        raise HelmEngineError(exc.detail, loading=True) from None
+    with loaded:
+        check_dependencies(chart, loaded.dependencies)
+        native_options: dict[str, Any] = {
+            "name": options.release_name,
+            "namespace": options.namespace,
+            "is_install": True,
+            "kube_version": options.kube_version or ENGINE_DEFAULT_KUBE_VERSION,
+        }
+        if options.api_versions:
+            native_options["api_versions"] = list(options.api_versions)
+        try:
+            # Chart.render does not expose kube_version/api_versions; the native call does.
+            raw = _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(native_options))
+        except helm.HelmError as exc:
+            raise HelmEngineError(exc.detail, loading=False) from None
+        templates: dict[str, str] = json.loads(raw)
+        crds = [(c.get("filename") or c.get("name", ""), c.get("data", "")) for c in loaded.crds]
+    return templates, crds
+
+
+def install_order_key(kind: str) -> tuple[int, str]:
+    """Helm's sort key for a manifest of ``kind``: InstallOrder, unknown kinds last by name."""
+    return (_ORDER.get(kind, len(_ORDER)), "" if kind in _ORDER else kind)
+
+
 class EmbeddedHelm:
     """The Helm v4 engine in-process (``helm-python-sdk``); no binary, no cluster."""
 
@@ -91,31 +142,12 @@ class EmbeddedHelm:
     def render(
         self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
     ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-        import helm_python as helm
-        from helm_python import _native
-
         try:
-            loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(str(chart.directory))
-        except helm.HelmError as exc:
-            raise RenderError(f"{chart.display}: {_one_line(exc.detail)}") from None
-        with loaded:
-            require_dependencies(chart, loaded.dependencies)
-            native_options: dict[str, Any] = {
-                "name": options.release_name,
-                "namespace": options.namespace,
-                "is_install": True,
-                "kube_version": options.kube_version or ENGINE_DEFAULT_KUBE_VERSION,
-            }
-            if options.api_versions:
-                native_options["api_versions"] = list(options.api_versions)
-            try:
-                # Chart.render does not expose kube_version/api_versions; the native call does.
-                raw = _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(native_options))
-            except helm.HelmError as exc:
-                raise RenderError(_chart_paths(chart, _one_line(exc.detail)), hint=_render_hint(exc.detail)) from None
-            templates: dict[str, str] = json.loads(raw)
-            crds = [(c.get("filename") or c.get("name", ""), c.get("data", "")) for c in loaded.crds]
-        return templates, crds
+            return engine_render(chart, values, options, lambda source, found: require_dependencies(source, found))
+        except HelmEngineError as exc:
+            if exc.loading:
+                raise RenderError(f"{chart.display}: {_one_line(exc.detail)}") from None
+            raise RenderError(_chart_paths(chart, _one_line(exc.detail)), hint=_render_hint(exc.detail)) from None
 
 
 class HelmBinary:
@@ -255,7 +287,7 @@ def assemble(
             continue
         for manifest in parse_template_output(name, text, display=show(name)):
             (hooks if manifest.hook is not None else generic).append(manifest)
-    generic.sort(key=lambda m: (_ORDER.get(m.kind, len(_ORDER)), "" if m.kind in _ORDER else m.kind))
+    generic.sort(key=lambda m: install_order_key(m.kind))
     ordered = manifests + generic
     number_manifests(ordered + hooks)
     return Rendered(manifests=ordered, hooks=hooks, notes=notes)

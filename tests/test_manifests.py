@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chartguard.errors import InputError
 from chartguard.manifests import parse_stream, parse_template_output, pointer, split_documents
@@ -86,3 +88,33 @@ def test_line_of_falls_back_to_nearest_ancestor():
 def test_pointer_escapes():
     assert pointer("metadata", "annotations", "helm.sh/hook") == "/metadata/annotations/helm.sh~1hook"
     assert pointer("a~b", 0) == "/a~0b/0"
+
+
+# Helm's separator, as Go compiles it: ``\s`` is [\t\n\f\r ] (pkg/releaseutil/manifest.go).
+_HELM_SEPARATOR = __import__("re").compile(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*")
+
+
+def _helm_split(text):
+    """The reference: Helm's regular expression, documents trimmed, empty ones dropped."""
+    pieces, start = [], 0
+    for match in _HELM_SEPARATOR.finditer(text):
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+@given(st.text(alphabet=["-", "-", "-", "\n", " ", "\t", "\r", "\f", "\v", "a", "#"], max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_splitter_finds_exactly_helms_separators(text):
+    assert docs(text) == _helm_split(text)
+
+
+@pytest.mark.parametrize("text", [" " * 2_000_000 + "x", "\n" * 1_000_000 + "a: 1", " \n" * 500_000 + "---", "-" * 1_000_000])
+def test_splitting_is_linear_on_long_runs(text):
+    """A backtracking regex takes minutes on these (quadratic); one pass takes milliseconds."""
+    import time
+
+    started = time.perf_counter()
+    docs(text)
+    assert time.perf_counter() - started < 2.0

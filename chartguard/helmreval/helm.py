@@ -10,21 +10,22 @@ stream byte for byte, so that document sizes and indexes are helm-reval's.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..chart import ChartSource, load_chart, missing_dependencies, read_archive
+from ..errors import ChartguardError, InputError
 from ..gofmt import json_kind
-from ..render import INSTALL_ORDER
+from ..manifests import safe_load, split_documents
+from ..render import HelmEngineError, RenderOptions, engine_render, install_order_key
 from ..rules.reval import goyaml
+from ..semver import satisfies
+from .fetch import fetch_chart
 
-#: Helm's release manifest splitter (pkg/releaseutil: SplitManifests), with Go's ``\\s``.
-_SPLIT = re.compile(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*")
-_ORDER = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
 _MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
 DEFAULT_KUBE_VERSION = "v1.20.0"
 
@@ -44,16 +45,11 @@ class RenderInput:
     api_versions: Sequence[str] = ()
 
 
-def load_source(chart_ref: str, request: Mapping[str, Any], settings: Any) -> Any:
+def load_source(chart_ref: str, request: Mapping[str, Any], settings: Any) -> ChartSource:
     """The chart named by ``helmChart``: a local directory or ``.tgz``, a ``file://`` URL, or an
     ``https://``/``oci://`` URL fetched by :func:`chartguard.helmreval.fetch.fetch_chart`."""
-    from ..chart import load_chart
-    from ..errors import ChartguardError
-
     try:
         if is_remote(chart_ref):
-            from .fetch import fetch_chart
-
             data = fetch_chart(chart_ref, request, settings)
             return chart_from_bytes(data, chart_ref)
         return load_chart(local_path(chart_ref))
@@ -86,12 +82,8 @@ def local_path(chart_ref: str) -> str:
     return chart_ref
 
 
-def chart_from_bytes(data: bytes, display: str) -> Any:
+def chart_from_bytes(data: bytes, display: str) -> ChartSource:
     """A ChartSource from a packaged chart's bytes (as downloaded)."""
-    from ..chart import ChartSource, read_archive
-    from ..errors import InputError
-    from ..manifests import safe_load
-
     files, root = read_archive(data, display)
     raw = files.get(f"{root}/Chart.yaml")
     if raw is None:
@@ -102,25 +94,26 @@ def chart_from_bytes(data: bytes, display: str) -> Any:
     return ChartSource(display=display, metadata=metadata, archive=data, files=files, root=root)
 
 
-def render_stream(source: Any, render: RenderInput) -> str:
-    """Render ``source`` (a ChartSource) and return Helm's release manifest."""
-    import helm_python as helm
-    from helm_python import _native
-
-    from ..chart import missing_dependencies
-    from ..semver import satisfies
-
+def render_stream(source: ChartSource, render: RenderInput) -> str:
+    """Render ``source`` and return Helm's release manifest, failing with helm-reval's messages."""
     chart_type = str(source.metadata.get("type") or "")
     if chart_type not in ("", "application"):
         raise RenderFailed(f"{chart_type} charts are not installable")
+    options = RenderOptions(render.release_name, render.namespace, render.kube_version, list(render.api_versions))
     try:
-        loaded = helm.Chart.load_archive(source.archive) if source.archive else helm.Chart.load(str(source.directory))
-    except helm.HelmError as exc:
+        templates, crds = engine_render(source, render.values, options, _check_helm_reval_prerequisites(render))
+    except HelmEngineError as exc:
         raise RenderFailed(_one_line(exc.detail)) from None
-    with loaded:
+    return release_manifest(templates, crds, source.name)
+
+
+def _check_helm_reval_prerequisites(render: RenderInput) -> Callable[[ChartSource, list[Any]], None]:
+    """What Helm's install action checks before rendering, worded as helm-reval reports it."""
+
+    def check(source: ChartSource, found: list[Any]) -> None:
         declared = source.metadata.get("dependencies")
         if isinstance(declared, list) and declared:
-            missing = missing_dependencies(declared, loaded.dependencies)
+            missing = missing_dependencies(declared, found)
             if missing:
                 raise RenderFailed(
                     "an error occurred while checking for chart dependencies. You may need to run `helm dependency build`"
@@ -136,21 +129,8 @@ def render_stream(source: Any, render: RenderInput) -> str:
                 raise RenderFailed(
                     f"chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {render.kube_version}"
                 )
-        options: dict[str, Any] = {
-            "name": render.release_name,
-            "namespace": render.namespace,
-            "is_install": True,
-            "kube_version": render.kube_version,
-        }
-        if render.api_versions:
-            options["api_versions"] = list(render.api_versions)
-        try:
-            raw = _native.call_string("helm_render", loaded._raw(), json.dumps(render.values), json.dumps(options))
-        except helm.HelmError as exc:
-            raise RenderFailed(_one_line(exc.detail)) from None
-        templates: dict[str, str] = json.loads(raw)
-        crds = [(c.get("filename") or c.get("name", ""), c.get("data", "")) for c in loaded.crds]
-    return release_manifest(templates, crds, source.name)
+
+    return check
 
 
 def release_manifest(templates: dict[str, str], crds: list[tuple[str, str]], chart_name: str) -> str:
@@ -163,19 +143,14 @@ def release_manifest(templates: dict[str, str], crds: list[tuple[str, str]], cha
         text = templates[name]
         if posixpath.basename(name).startswith("_") or not text.strip():
             continue
-        for content in split_manifests(text):
+        for _, content in split_documents(text):
             head = simple_head(content, name)
             if head is None:  # a hook: DisableHooks drops it
                 continue
             manifests.append((name, content, head))
-    manifests.sort(key=lambda m: (_ORDER.get(m[2], len(_ORDER)), "" if m[2] in _ORDER else m[2]))
+    manifests.sort(key=lambda m: install_order_key(m[2]))
     out.extend(f"---\n# Source: {name}\n{content}\n" for name, content, _ in manifests)
     return "".join(out)
-
-
-def split_manifests(text: str) -> list[str]:
-    """``releaseutil.SplitManifests``: documents in file order, trimmed, empty ones dropped."""
-    return [doc.strip() for doc in _SPLIT.split(text.strip()) if doc != "" and doc.strip() != ""]
 
 
 def simple_head(content: str, template: str) -> str | None:

@@ -1,5 +1,6 @@
-"""helm-reval's policies over decoded objects: the type allowlist, the Default policy's object
-rules (run as chartguard rules, ``chartguard/rules/reval/``) and its mutations.
+"""helm-reval's policies over decoded objects: the verdict (run by the engine with the reval
+profiles, ``chartguard/policies/reval-*.yaml``, whose rules live in ``chartguard/rules/reval/``) and
+the Default policy's mutations.
 
 Validation reads the objects as rendered: the mutations never change a verdict (an unset
 ``automountServiceAccountToken`` or ``allowPrivilegeEscalation`` is what they set, to false, and
@@ -12,57 +13,67 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from ..function import FunctionSpec
 from ..manifests import Manifest
-from ..rules.base import RuleContext
-from ..rules.reval import OBJECT_RULES, gotypes
-from ..rules.reval.common import POD_TEMPLATES, set_reval_view
+from ..profile import Profile, load_profile
+from ..release import Release
+from ..rules.reval import gotypes
+from ..rules.reval.common import POD_TEMPLATES
 from ..rules.reval.decoder import DecodedObject
-from ..rules.reval.object_types import extra_set, message, unsupported
 from ..rules.reval.target_service import selector_matcher, selects
 
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 _CONTROLLERS = frozenset({("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet")})
 
 
-def check_types(objects: Sequence[DecodedObject], extras: Sequence[tuple[str, str, str]]) -> str | None:
-    """helm-reval's ``checkTypes``: the single ``unsupported types: [...]`` message, or None."""
-    bad = unsupported(((o.type_name, o.api_version, o.kind) for o in objects), extra_set(extras))
-    return message(bad) if bad else None
-
-
 def manifests_of(objects: Sequence[DecodedObject]) -> list[Manifest]:
     """The decoded objects as chartguard manifests (the rules see helm-reval's decoding)."""
-    manifests = []
-    for obj in objects:
-        manifest = Manifest(obj=obj.data, text="", index=obj.index)
-        set_reval_view(manifest, obj.type_name, obj.data)
-        manifests.append(manifest)
-    return manifests
+    return [Manifest(obj=obj.data, text="", index=obj.index, go_view=(obj.type_name, obj.data)) for obj in objects]
+
+
+def type_errors(objects: Sequence[DecodedObject], extras: Sequence[tuple[str, str, str]]) -> list[str]:
+    """What every helm-reval policy checks (decoding limits, the type allowlist), as the
+    ``reval-unrestricted`` profile runs it: at most one ``unsupported types`` message."""
+    return _run(manifests_of(objects), _profiles(tuple(extras))[0], None)
 
 
 def object_errors(
-    objects: Sequence[DecodedObject],
-    service_name: str,
-    service_port: int,
-    extras: Sequence[tuple[str, str, str]],
+    objects: Sequence[DecodedObject], extras: Sequence[tuple[str, str, str]], service_name: str, service_port: int
 ) -> list[str]:
-    """The Default policy's object-rule messages, sorted byte-wise (duplicates kept)."""
-    manifests = manifests_of(objects)
+    """The Default policy's object rules (``reval-default`` beyond the checks of every policy),
+    their messages sorted byte-wise, duplicates kept."""
     function = FunctionSpec(service_name=service_name or None, inference_port=service_port or None)
-    params = {"extra_gvks": [list(gvk) for gvk in extras]}
-    messages: list[str] = []
-    for rule in OBJECT_RULES:
-        ctx = RuleContext(manifests=manifests, hooks=[], chart=None, backend=None, params=dict(params), function=function)
-        if rule.scope == "release":
-            messages.extend(v.detail for v in rule.check(ctx))
-            continue
-        for manifest in manifests:
-            if rule.kinds is None or manifest.kind in rule.kinds:
-                messages.extend(v.detail for v in rule.check(manifest, ctx))
+    messages = _run(manifests_of(objects), _profiles(tuple(extras))[1], function)
     return sorted(messages, key=lambda m: m.encode("utf-8"))
+
+
+def _run(manifests: list[Manifest], profile: Profile, function: FunctionSpec | None) -> list[str]:
+    """The details (helm-reval's messages) of the profile's findings on ``manifests``."""
+    report = Release(manifests, [], profile, function=function).lint(fixes=False)
+    return [finding.detail for finding in report.findings]
+
+
+@cache
+def _profiles(extras: tuple[tuple[str, str, str], ...]) -> tuple[Profile, Profile]:
+    """``(the checks of every policy, the Default policy's object rules)`` with the policy's extra
+    types given to every rule that takes them (param ``extra_gvks``)."""
+    unrestricted, default = load_profile("reval-unrestricted"), load_profile("reval-default")
+    always = {config.rule.id for config in unrestricted.rules}
+    gvks = [list(gvk) for gvk in extras]
+
+    def given(profile: Profile, keep: Callable[[str], bool]) -> Profile:
+        rules = [
+            replace(c, params={**c.params, "extra_gvks": gvks}) if "extra_gvks" in c.params else c
+            for c in profile.rules
+            if keep(c.rule.id)
+        ]
+        return replace(profile, rules=rules)
+
+    return given(unrestricted, lambda _: True), given(default, lambda rule_id: rule_id not in always)
 
 
 def sanitize(

@@ -157,20 +157,11 @@ def _given(manifests: Any) -> tuple[list[DecodedObject], list[str]] | bytes:
 
 def _validate(request: Request, objects: list[DecodedObject], settings: ServerSettings) -> dict[str, Any]:
     if not request.validate_policies:
-        problem = policy.check_types(objects, ())
-        if problem:
-            return _result(False, [problem], render=False)
-        errors = _default_errors(request, objects, settings, ())
+        errors = _errors(request, objects, settings, (), default=True)
         return _result(not errors, errors, render=False)
     results = []
     for p in request.validate_policies:
-        problem = policy.check_types(objects, p.extra_gvks)
-        if problem:
-            errors = [problem]
-        elif p.is_default:
-            errors = _default_errors(request, objects, settings, p.extra_gvks)
-        else:
-            errors = []
+        errors = _errors(request, objects, settings, p.extra_gvks, default=p.is_default)
         results.append({"id": p.id, "valid": not errors, "validationErrors": errors})
     result = _result(any(r["valid"] for r in results), [], render=False)
     result["validationPolicies"] = results
@@ -179,13 +170,10 @@ def _validate(request: Request, objects: list[DecodedObject], settings: ServerSe
 
 def _render(request: Request, objects: list[DecodedObject], settings: ServerSettings) -> dict[str, Any]:
     p = request.render_policy
-    problem = policy.check_types(objects, p.extra_gvks)
-    if problem:
-        return _result(False, [problem], render=True)
+    errors = _errors(request, objects, settings, p.extra_gvks, default=p.is_default)
+    if errors:
+        return _result(False, errors, render=True)
     if p.is_default:
-        errors = _default_errors(request, objects, settings, p.extra_gvks)
-        if errors:
-            return _result(False, errors, render=True)
         policy.sanitize(
             objects,
             skip_metadata=settings.skip_sanitize_object_metadata,
@@ -197,10 +185,21 @@ def _render(request: Request, objects: list[DecodedObject], settings: ServerSett
     return result
 
 
-def _default_errors(
-    request: Request, objects: list[DecodedObject], settings: ServerSettings, extras: Iterable[tuple[str, str, str]]
+def _errors(
+    request: Request,
+    objects: list[DecodedObject],
+    settings: ServerSettings,
+    extras: Iterable[tuple[str, str, str]],
+    *,
+    default: bool,
 ) -> list[str]:
-    errors = policy.object_errors(objects, request.target_service_name, request.target_service_port, tuple(extras))
+    """One policy's messages; with ``skip-validate-objects`` the object rules' are only logged
+    (the type allowlist still applies)."""
+    extras = tuple(extras)
+    types = policy.type_errors(objects, extras)
+    if types or not default:
+        return types
+    errors = policy.object_errors(objects, extras, request.target_service_name, request.target_service_port)
     if settings.skip_validate_objects:
         for message in errors:
             LOG.info("object validation error (skip-validate-objects): %s", message)

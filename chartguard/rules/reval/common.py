@@ -23,22 +23,14 @@ POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
     ("batch/v1", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
 }
 POD_KINDS = frozenset(kind for _, kind in POD_TEMPLATES)
-_VIEW = "_reval_view"
 
 
 def reval_view(manifest: Manifest) -> tuple[str | None, dict[str, Any]]:
     """``(Go type or None, data)``: the object as helm-reval decodes it (typed data is the Go
     encoding, with Go's zero values); computed once per manifest."""
-    cached = getattr(manifest, _VIEW, None)
-    if cached is None:
-        cached = _decode(manifest)
-        setattr(manifest, _VIEW, cached)
-    return cached  # type: ignore[no-any-return]
-
-
-def set_reval_view(manifest: Manifest, type_name: str | None, data: dict[str, Any]) -> None:
-    """Record an object decoded already (the ``chartguard.helmreval`` pipeline does the decoding)."""
-    setattr(manifest, _VIEW, (type_name, data))
+    if manifest.go_view is None:
+        manifest.go_view = _decode(manifest)
+    return manifest.go_view
 
 
 def _decode(manifest: Manifest) -> tuple[str | None, dict[str, Any]]:
