@@ -1,31 +1,22 @@
-"""Shared fixtures: paths to the project's testcharts and to ../shared (skipped when absent)."""
+"""Fixtures shared by the whole suite; importable helpers are in tests/helpers/ (tests/README.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-TESTCHARTS = ROOT / "testcharts"
-SHARED = ROOT.parent / "shared"
+import trustme
+from helpers.paths import chart_path
 
 
 @pytest.fixture
-def testchart():
+def testchart() -> Callable[[str], Path]:
     """``testchart("good")`` → path of testcharts/good."""
-
-    def path(name: str) -> Path:
-        chart = TESTCHARTS / name
-        assert chart.is_dir(), f"no testchart {name}"
-        return chart
-
-    return path
+    return chart_path
 
 
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared, skipping the calling test when ../shared is not beside the checkout."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared is not beside this checkout)")
-    return path
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    """A throwaway certificate authority, one per test module (``helpers.pki.write_pki`` issues from it)."""
+    return trustme.CA()

@@ -17,7 +17,8 @@ from typing import Any
 
 import jsonpatch
 import pytest
-from conftest import SHARED
+from helpers.objects import pod
+from helpers.paths import SHARED
 from hypothesis import given, settings
 from test_fix_properties import workloads
 
@@ -84,14 +85,9 @@ def container(name: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def pod(**spec: Any) -> dict[str, Any]:
+def bare_pod(**spec: Any) -> dict[str, Any]:
     """A bare Pod (no securityContext, unpinned image: many warnings under nvcf)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "p", "namespace": "default"},
-        "spec": {"containers": [{"name": "c", "image": "busybox"}], **spec},
-    }
+    return pod({"name": "c", "image": "busybox"}, namespace="default", **spec)
 
 
 def check_shape(answer: dict[str, Any], body: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -261,7 +257,7 @@ def test_warn_only_never_denies(strict):
 
 
 def test_generate_name_pods_are_not_denied_for_their_name(strict):
-    obj = pod()
+    obj = bare_pod()
     obj["metadata"] = {"generateName": "web-5d9f-", "namespace": "default"}
     obj["spec"] = deployment(hostNetwork=True)["spec"]["template"]["spec"]
     body = make_review(obj, name="")
@@ -389,7 +385,7 @@ def test_multi_node_gpu_scaling_of_an_existing_violation(nvcf, old, new, allowed
 def test_gpu_pod_count_is_backstopped_on_pods(nvcf):
     """The ``scale`` subresource passes unchecked; the StatefulSet's Pod beyond the node count is denied."""
     gpus = {"nvidia.com/gpu": 8}
-    obj = pod(containers=[container("rank", resources={"limits": gpus, "requests": gpus})])
+    obj = pod(container("rank", resources={"limits": gpus, "requests": gpus}), namespace="default")
     obj["metadata"].update(name="rank-2", annotations={GPU_KEY: "ON-PREM.GPU.B200_8x.x2"})
     for index, allowed in (("²", True), ("1", True), ("2", False)):  # "²" is no index (and no crash)
         obj["metadata"]["labels"] = {"apps.kubernetes.io/pod-index": index}
@@ -480,8 +476,8 @@ def test_scale_subresource_passes(strict):
 
 
 def test_status_subresource_passes_but_ephemeral_containers_are_checked(strict):
-    bad = pod(hostNetwork=True)
-    status = make_review(bad, "UPDATE", oldObject=pod(), subResource="status")  # even a new violation
+    bad = bare_pod(hostNetwork=True)
+    status = make_review(bad, "UPDATE", oldObject=bare_pod(), subResource="status")  # even a new violation
     assert review(status, mode="validate", profile=strict, allow_existing_violations=False)["response"]["allowed"] is True
     debug = {"name": "debug", "image": "busybox", "securityContext": {"privileged": True}}
     with_debug = {**bad, "spec": {**bad["spec"], "ephemeralContainers": [debug]}}
@@ -492,7 +488,7 @@ def test_status_subresource_passes_but_ephemeral_containers_are_checked(strict):
 
 @pytest.mark.parametrize("operation", ["DELETE", "CONNECT"])
 def test_delete_and_connect_pass(strict, operation):
-    bad = pod(hostNetwork=True)
+    bad = bare_pod(hostNetwork=True)
     body = make_review(
         None, operation, oldObject=bad if operation == "DELETE" else None, kind={"group": "", "version": "v1", "kind": "Pod"}
     )
@@ -578,7 +574,7 @@ def test_literal_credentials_in_env_are_not_echoed(nvcf):
 
 
 def test_many_findings_are_truncated(nvcf, strict):
-    many = pod(containers=[{"name": f"c{i:02d}-" + "x" * 60, "image": "busybox"} for i in range(30)])
+    many = pod(*({"name": f"c{i:02d}-" + "x" * 60, "image": "busybox"} for i in range(30)), namespace="default")
     body = make_review(many)
     response = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
     warnings = response["warnings"]
@@ -593,7 +589,7 @@ def test_many_findings_are_truncated(nvcf, strict):
 
 
 def test_mutation_patch_applies_and_creates_missing_parents(nvcf):
-    bare = pod()  # no securityContext anywhere: fixes must add the parent maps
+    bare = bare_pod()  # no securityContext anywhere: fixes must add the parent maps
     body = make_review(bare)
     response = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
     patch = decoded_patch(response)
@@ -626,7 +622,7 @@ def test_a_patch_that_does_not_apply_is_never_sent(monkeypatch, nvcf):
         raise PatchError("path /spec/x does not exist")
 
     monkeypatch.setattr(admission, "patched", failing)
-    body = make_review(pod())
+    body = make_review(bare_pod())
     response = check_shape(review(body, mode="mutate", profile=nvcf), body, "mutate")
     assert "patch" not in response
     assert response["warnings"][0].startswith("chartguard: fixes for Pod default/p not applied")

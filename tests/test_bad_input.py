@@ -13,78 +13,20 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import subprocess
 import sys
 import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers.cli import assert_one_line_error, cli
 
 from chartguard.chart import MAX_ARCHIVE_BYTES, MAX_ENTRY_BYTES
-from chartguard.cli import main
 
 MiB = 1024 * 1024
 CHART_YAML = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: b\n"
-
-
-# --------------------------------------------------------------------------------------------
-# running the CLI
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def cli(cwd: Path, *args: str, stdin: bytes | None = None, subprocess_: bool = False, env: dict[str, str] | None = None) -> Run:
-    """Run ``chartguard ARGS`` in ``cwd``: in-process (CliRunner) or as a real subprocess."""
-    if subprocess_:
-        proc = subprocess.run(
-            [sys.executable, "-m", "chartguard.cli", *args],
-            cwd=cwd,
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            env={**os.environ, **(env or {})},
-            timeout=120,
-            check=False,
-        )
-        return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=True)
-    finally:
-        os.chdir(old)
-    # an exception other than SystemExit escaping the command would be a traceback in a terminal
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return Run(result.exit_code, result.stdout, result.stderr)
-
-
-def assert_error(run: Run, kind: str, *fragments: str, hint: str | None = None) -> str:
-    """Exit 2, no traceback, exactly one ``chartguard: KIND: ...`` line naming every fragment,
-    optionally one hint line (containing ``hint`` when given). Returns the message."""
-    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run.stderr
-    assert run.code == 2, (run.code, run.stderr, run.stdout[:500])
-    assert run.stdout == "", run.stdout[:500]  # no half-written report for a JSON/SARIF consumer
-    lines = run.stderr.splitlines()
-    assert 1 <= len(lines) <= 2, lines
-    prefix = f"chartguard: {kind}: "
-    assert lines[0].startswith(prefix), lines
-    message = lines[0][len(prefix) :]
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    if len(lines) == 2:
-        assert lines[1].startswith("chartguard: hint: "), lines
-    if hint is not None:
-        assert len(lines) == 2 and hint in lines[1], lines
-    return message
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,18 +186,18 @@ ARCHIVES: list[tuple[str, Callable[[Path], Path], tuple[str, ...]]] = [
 @pytest.mark.parametrize(("builder", "fragments"), [(b, f) for _, b, f in ARCHIVES], ids=[i for i, _, _ in ARCHIVES])
 def test_bad_archive(tmp_path: Path, builder: Callable[[Path], Path], fragments: tuple[str, ...]) -> None:
     builder(tmp_path)
-    assert_error(cli(tmp_path, "lint", "bad.tgz"), "input error", *fragments)
+    assert_one_line_error(cli("lint", "bad.tgz", cwd=tmp_path), "input error", *fragments)
 
 
 def test_bad_archive_subprocess(tmp_path: Path) -> None:
     _dotdot(tmp_path)
-    assert_error(cli(tmp_path, "lint", "bad.tgz", subprocess_=True), "input error", "bad.tgz", "'..'")
-    assert_error(cli(tmp_path, "render", "bad.tgz", subprocess_=True), "input error", "bad.tgz", "'..'")
+    assert_one_line_error(cli("lint", "bad.tgz", cwd=tmp_path, in_subprocess=True), "input error", "bad.tgz", "'..'")
+    assert_one_line_error(cli("render", "bad.tgz", cwd=tmp_path, in_subprocess=True), "input error", "bad.tgz", "'..'")
 
 
 def test_archive_bomb(tmp_path: Path) -> None:
     bomb_tgz(tmp_path / "bomb.tgz")
-    message = assert_error(cli(tmp_path, "lint", "bomb.tgz", subprocess_=True), "input error", "bomb.tgz")
+    message = assert_one_line_error(cli("lint", "bomb.tgz", cwd=tmp_path, in_subprocess=True), "input error", "bomb.tgz")
     assert "archive bomb" in message and f"{MAX_ARCHIVE_BYTES:,} bytes" in message
 
 
@@ -265,7 +207,9 @@ def test_archive_bomb(tmp_path: Path) -> None:
 
 def test_chart_dir_without_chart_yaml(tmp_path: Path) -> None:
     (tmp_path / "c" / "templates").mkdir(parents=True)
-    assert_error(cli(tmp_path, "lint", "c", subprocess_=True), "input error", "c: not a Helm chart (no Chart.yaml)")
+    assert_one_line_error(
+        cli("lint", "c", cwd=tmp_path, in_subprocess=True), "input error", "c: not a Helm chart (no Chart.yaml)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -283,12 +227,12 @@ def test_chart_dir_without_chart_yaml(tmp_path: Path) -> None:
 def test_bad_chart_yaml(tmp_path: Path, chart_yaml: str, fragments: tuple[str, ...]) -> None:
     chart = make_chart(tmp_path)
     (chart / "Chart.yaml").write_text(chart_yaml)
-    assert_error(cli(tmp_path, "lint", "c"), "input error", *fragments)
+    assert_one_line_error(cli("lint", "c", cwd=tmp_path), "input error", *fragments)
 
 
 def test_nonexistent_path(tmp_path: Path) -> None:
-    assert_error(cli(tmp_path, "lint", "no/such/chart"), "input error", "no/such/chart: no such file or directory")
-    assert_error(cli(tmp_path, "render", "missing.tgz"), "input error", "missing.tgz: no such file or directory")
+    assert_one_line_error(cli("lint", "no/such/chart", cwd=tmp_path), "input error", "no/such/chart: no such file or directory")
+    assert_one_line_error(cli("render", "missing.tgz", cwd=tmp_path), "input error", "missing.tgz: no such file or directory")
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,7 +246,7 @@ ALIAS_BOMB = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n" 
 def test_template_renders_invalid_yaml(tmp_path: Path) -> None:
     bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [1, {{ .Values.n }}\n"
     make_chart(tmp_path / "charts", templates={"cm.yaml": bad}, files={"values.yaml": "n: 2\n"})
-    message = assert_error(cli(tmp_path, "lint", "charts/c", subprocess_=True), "input error")
+    message = assert_one_line_error(cli("lint", "charts/c", cwd=tmp_path, in_subprocess=True), "input error")
     assert message.startswith("charts/c/templates/cm.yaml (rendered): line 6: invalid YAML (")
 
 
@@ -318,15 +262,15 @@ def test_template_renders_invalid_yaml(tmp_path: Path) -> None:
 def test_template_renders_non_object(tmp_path: Path, template: str, fragments: tuple[str, ...]) -> None:
     make_chart(tmp_path / "charts", templates={"t.yaml": template})
     (tmp_path / "bomb.yaml").write_text(ALIAS_BOMB)
-    assert_error(cli(tmp_path, "lint", "charts/c", "--set-file", "bomb=bomb.yaml"), "input error", *fragments)
+    assert_one_line_error(cli("lint", "charts/c", "--set-file", "bomb=bomb.yaml", cwd=tmp_path), "input error", *fragments)
 
 
 def test_alias_bomb_file_and_stdin(tmp_path: Path) -> None:
     (tmp_path / "bomb.yaml").write_text(ALIAS_BOMB)
     expected = "line 1: YAML alias bomb (aliases expand beyond 1,000,000 nodes)"
-    assert_error(cli(tmp_path, "lint", "bomb.yaml"), "input error", f"bomb.yaml: {expected}")
-    stdin = cli(tmp_path, "lint", "-", stdin=ALIAS_BOMB.encode(), subprocess_=True)
-    assert_error(stdin, "input error", f"<stdin>: {expected}")
+    assert_one_line_error(cli("lint", "bomb.yaml", cwd=tmp_path), "input error", f"bomb.yaml: {expected}")
+    stdin = cli("lint", "-", cwd=tmp_path, stdin=ALIAS_BOMB.encode(), in_subprocess=True)
+    assert_one_line_error(stdin, "input error", f"<stdin>: {expected}")
 
 
 @pytest.mark.parametrize(
@@ -341,35 +285,37 @@ def test_alias_bomb_file_and_stdin(tmp_path: Path) -> None:
 )
 def test_bad_manifest_file(tmp_path: Path, text: str, fragments: tuple[str, ...]) -> None:
     (tmp_path / "m.yaml").write_text(text)
-    assert_error(cli(tmp_path, "lint", "m.yaml"), "input error", *fragments)
+    assert_one_line_error(cli("lint", "m.yaml", cwd=tmp_path), "input error", *fragments)
 
 
 def test_deeply_nested_manifest_does_not_crash(tmp_path: Path) -> None:
     # 100,000 levels once overflowed libyaml's C stack: a segfault (exit -11), not an error
     (tmp_path / "deep.yaml").write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
     expected = "deep.yaml: line 1: invalid YAML (nested deeper than 200 levels)"
-    assert_error(cli(tmp_path, "lint", "deep.yaml", subprocess_=True), "input error", expected)
+    assert_one_line_error(cli("lint", "deep.yaml", cwd=tmp_path, in_subprocess=True), "input error", expected)
     # the same guard covers every YAML chartguard reads: values files too
     make_chart(tmp_path)
     expected = "deep.yaml: line 1: invalid values YAML (nested deeper than 200 levels)"
-    assert_error(cli(tmp_path, "lint", "c", "-f", "deep.yaml", subprocess_=True), "usage error", expected)
+    assert_one_line_error(cli("lint", "c", "-f", "deep.yaml", cwd=tmp_path, in_subprocess=True), "usage error", expected)
 
 
 def test_manifest_not_utf8(tmp_path: Path) -> None:
     latin1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n".encode("latin-1")
     (tmp_path / "m.yaml").write_bytes(latin1)
-    assert_error(cli(tmp_path, "lint", "m.yaml"), "input error", "m.yaml: line 4: not UTF-8 text (byte 0xe9 at offset 52)")
-    run = cli(tmp_path, "lint", "-", stdin=latin1, subprocess_=True)
-    assert_error(run, "input error", "<stdin>: line 4: not UTF-8 text (byte 0xe9 at offset 52)")
+    assert_one_line_error(
+        cli("lint", "m.yaml", cwd=tmp_path), "input error", "m.yaml: line 4: not UTF-8 text (byte 0xe9 at offset 52)"
+    )
+    run = cli("lint", "-", cwd=tmp_path, stdin=latin1, in_subprocess=True)
+    assert_one_line_error(run, "input error", "<stdin>: line 4: not UTF-8 text (byte 0xe9 at offset 52)")
 
 
 def test_empty_stdin_is_a_clean_run(tmp_path: Path) -> None:
     """Nothing to judge is not an error (as for a chart whose templates all render empty);
     the summary says 0 objects. Use `set -o pipefail` so a failing `helm template` fails the pipe."""
-    run = cli(tmp_path, "lint", "-", stdin=b"", subprocess_=True)
+    run = cli("lint", "-", cwd=tmp_path, stdin=b"", in_subprocess=True)
     assert (run.code, run.stderr) == (0, ""), run
     assert "in 0 objects" in run.stdout
-    run = cli(tmp_path, "lint", "-", "--format", "json", stdin=b"# only a comment\n---\n")
+    run = cli("lint", "-", "--format", "json", cwd=tmp_path, stdin=b"# only a comment\n---\n")
     assert run.code == 0 and '"objects": 0' in run.stdout
 
 
@@ -379,8 +325,8 @@ def test_empty_stdin_is_a_clean_run(tmp_path: Path) -> None:
 
 def test_template_fail_names_the_users_chart_path(tmp_path: Path) -> None:
     make_chart(tmp_path / "charts", templates={"f.yaml": '{{ fail "set image.tag, please" }}\n'})
-    run = cli(tmp_path, "lint", "charts/c", subprocess_=True)
-    assert_error(run, "render error", "execution error at (charts/c/templates/f.yaml:1:3): set image.tag, please")
+    run = cli("lint", "charts/c", cwd=tmp_path, in_subprocess=True)
+    assert_one_line_error(run, "render error", "execution error at (charts/c/templates/f.yaml:1:3): set image.tag, please")
 
 
 REQUIRED = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ required "image.tag is required" .Values.image.tag }}\n'
@@ -388,44 +334,48 @@ REQUIRED = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ required "ima
 
 def test_template_required(tmp_path: Path) -> None:
     make_chart(tmp_path / "charts", templates={"r.yaml": REQUIRED}, files={"values.yaml": "image: {}\n"})
-    message = assert_error(cli(tmp_path, "lint", "charts/c"), "render error", hint="--set")
+    message = assert_one_line_error(cli("lint", "charts/c", cwd=tmp_path), "render error", hint="--set")
     assert message == "execution error at (charts/c/templates/r.yaml:4:11): image.tag is required"
     # in a packaged chart the path names the archive and the file inside it
     files = [chart_yaml_member(), member("c/values.yaml", b"image: {}\n"), member("c/templates/r.yaml", REQUIRED.encode())]
     write_tgz(tmp_path / "c.tgz", files)
-    assert_error(cli(tmp_path, "lint", "c.tgz"), "render error", "(c.tgz:c/templates/r.yaml:4:11): image.tag is required")
-    assert cli(tmp_path, "lint", "charts/c", "--set", "image.tag=v1").code == 0
+    assert_one_line_error(
+        cli("lint", "c.tgz", cwd=tmp_path), "render error", "(c.tgz:c/templates/r.yaml:4:11): image.tag is required"
+    )
+    assert cli("lint", "charts/c", "--set", "image.tag=v1", cwd=tmp_path).code == 0
 
 
 def test_values_schema_violation(tmp_path: Path) -> None:
     schema = '{"type": "object", "properties": {"replicas": {"type": "integer"}}, "required": ["replicas"]}'
     make_chart(tmp_path, files={"values.schema.json": schema, "values.yaml": "replicas: three\n"})
-    message = assert_error(cli(tmp_path, "lint", "c"), "render error", hint="values.schema.json")
+    message = assert_one_line_error(cli("lint", "c", cwd=tmp_path), "render error", hint="values.schema.json")
     assert "values don't meet the specifications of the schema(s)" in message
     assert "c: - at '/replicas': got string, want integer" in message
-    run = cli(tmp_path, "render", "c", "--set", "replicas=null", subprocess_=True)
-    assert_error(run, "render error", "at '': missing property 'replicas'")
+    run = cli("render", "c", "--set", "replicas=null", cwd=tmp_path, in_subprocess=True)
+    assert_one_line_error(run, "render error", "at '': missing property 'replicas'")
 
 
 def test_missing_dependency(tmp_path: Path) -> None:
     deps = "dependencies:\n  - name: redis\n    version: 17.0.0\n    repository: https://charts.example.com\n"
     make_chart(tmp_path, chart_extra=deps)
-    run = cli(tmp_path, "lint", "c", subprocess_=True)
-    assert_error(run, "render error", "c: found in Chart.yaml, but missing in charts/ directory: redis",
-                 hint="helm dependency build")  # fmt: skip
+    run = cli("lint", "c", cwd=tmp_path, in_subprocess=True)
+    assert_one_line_error(run, "render error", "c: found in Chart.yaml, but missing in charts/ directory: redis",
+                          hint="helm dependency build")  # fmt: skip
 
 
 def test_kube_version_constraint(tmp_path: Path) -> None:
     make_chart(tmp_path, chart_extra='kubeVersion: ">=1.30.0"\n')
-    message = assert_error(cli(tmp_path, "lint", "c", subprocess_=True), "render error", hint="--kube-version")
+    message = assert_one_line_error(cli("lint", "c", cwd=tmp_path, in_subprocess=True), "render error", hint="--kube-version")
     assert message == "c/Chart.yaml:4: chart requires kubeVersion: >=1.30.0 which is incompatible with Kubernetes v1.20.0"
-    run = cli(tmp_path, "lint", "c", "--kube-version", "v1.31.0")
+    run = cli("lint", "c", "--kube-version", "v1.31.0", cwd=tmp_path)
     assert run.code == 0 and "in 1 object" in run.stdout, run
 
 
 def test_invalid_kube_version_constraint(tmp_path: Path) -> None:
     make_chart(tmp_path, chart_extra='kubeVersion: "not a constraint!"\n')
-    assert_error(cli(tmp_path, "lint", "c"), "render error", "c/Chart.yaml:4: invalid kubeVersion 'not a constraint!'")
+    assert_one_line_error(
+        cli("lint", "c", cwd=tmp_path), "render error", "c/Chart.yaml:4: invalid kubeVersion 'not a constraint!'"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,43 +458,45 @@ def flag_dir(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("args", "kind", "fragments"), [c[1:] for c in FLAG_CASES], ids=[c[0] for c in FLAG_CASES])
 def test_bad_flag(flag_dir: Path, args: list[str], kind: str, fragments: tuple[str, ...]) -> None:
-    assert_error(cli(flag_dir, "lint", "c", *args), kind, *fragments)
+    assert_one_line_error(cli("lint", "c", *args, cwd=flag_dir), kind, *fragments)
 
 
 def test_bad_flags_subprocess(flag_dir: Path) -> None:
-    assert_error(cli(flag_dir, "lint", "c", "--set", "a.b", subprocess_=True), "usage error", "--set 'a.b'")
-    assert_error(cli(flag_dir, "lint", "c", "--profile", "ping.yaml", subprocess_=True), "config error", "loops")
-    run = cli(flag_dir, "lint", "c", "--format", "xml", subprocess_=True)
-    assert_error(run, "usage error", "'--format'", hint="chartguard lint --help")
+    assert_one_line_error(cli("lint", "c", "--set", "a.b", cwd=flag_dir, in_subprocess=True), "usage error", "--set 'a.b'")
+    assert_one_line_error(cli("lint", "c", "--profile", "ping.yaml", cwd=flag_dir, in_subprocess=True), "config error", "loops")
+    run = cli("lint", "c", "--format", "xml", cwd=flag_dir, in_subprocess=True)
+    assert_one_line_error(run, "usage error", "'--format'", hint="chartguard lint --help")
 
 
 def test_alias_bomb_in_values_file(tmp_path: Path) -> None:
     # expanding it for Helm once took minutes and gigabytes
     make_chart(tmp_path)
     (tmp_path / "bomb.yaml").write_text(ALIAS_BOMB)
-    run = cli(tmp_path, "lint", "c", "-f", "bomb.yaml", subprocess_=True)
-    assert_error(run, "usage error", "bomb.yaml: invalid values YAML (alias bomb: aliases expand beyond 1,000,000 nodes)")
+    run = cli("lint", "c", "-f", "bomb.yaml", cwd=tmp_path, in_subprocess=True)
+    assert_one_line_error(
+        run, "usage error", "bomb.yaml: invalid values YAML (alias bomb: aliases expand beyond 1,000,000 nodes)"
+    )
 
 
 def test_profile_named_like_its_builtin_parent_is_not_a_loop(tmp_path: Path) -> None:
     make_chart(tmp_path)
     (tmp_path / "nvcf-local.yaml").write_text("name: nvcf\ntitle: t\nfollows: f\nextends: nvcf\nrules: {}\n")
-    assert cli(tmp_path, "lint", "c", "--profile", "nvcf-local.yaml").code == 0
+    assert cli("lint", "c", "--profile", "nvcf-local.yaml", cwd=tmp_path).code == 0
 
 
 def test_unknown_rule_and_profile_commands(tmp_path: Path) -> None:
-    run = cli(tmp_path, "rules", "no-such-rule", subprocess_=True)
-    assert_error(run, "usage error", "unknown rule id 'no-such-rule'")
-    assert_error(cli(tmp_path, "profiles", "nope"), "config error", "unknown profile 'nope'")
-    assert_error(cli(tmp_path, "no-such-command"), "usage error", "No such command 'no-such-command'")
-    assert_error(cli(tmp_path, "lint"), "usage error", "Missing argument 'CHART|MANIFEST|-'")
+    run = cli("rules", "no-such-rule", cwd=tmp_path, in_subprocess=True)
+    assert_one_line_error(run, "usage error", "unknown rule id 'no-such-rule'")
+    assert_one_line_error(cli("profiles", "nope", cwd=tmp_path), "config error", "unknown profile 'nope'")
+    assert_one_line_error(cli("no-such-command", cwd=tmp_path), "usage error", "No such command 'no-such-command'")
+    assert_one_line_error(cli("lint", cwd=tmp_path), "usage error", "Missing argument 'CHART|MANIFEST|-'")
 
 
 def test_helm_renderer_without_helm_on_path(tmp_path: Path) -> None:
     make_chart(tmp_path)
     (tmp_path / "empty-bin").mkdir()
-    run = cli(tmp_path, "lint", "c", "--renderer", "helm", subprocess_=True, env={"PATH": str(tmp_path / "empty-bin")})
-    assert_error(run, "usage error", "--renderer helm: no 'helm' executable on PATH", hint="--renderer embedded")
+    run = cli("lint", "c", "--renderer", "helm", cwd=tmp_path, in_subprocess=True, env={"PATH": str(tmp_path / "empty-bin")})
+    assert_one_line_error(run, "usage error", "--renderer helm: no 'helm' executable on PATH", hint="--renderer embedded")
 
 
 @pytest.mark.parametrize(
@@ -559,12 +511,12 @@ def test_chart_flags_with_manifest_input(tmp_path: Path, args: list[str], flags:
     (tmp_path / "m.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
     (tmp_path / "values.yaml").write_text("a: 1\n")
     expected = f"{flags}: values and render flags apply to charts, not to rendered manifests (m.yaml)"
-    assert_error(cli(tmp_path, "lint", "m.yaml", *args), "usage error", expected)
+    assert_one_line_error(cli("lint", "m.yaml", *args, cwd=tmp_path), "usage error", expected)
 
 
 def test_chart_flags_with_stdin_subprocess(tmp_path: Path) -> None:
-    run = cli(tmp_path, "lint", "-", "--set", "a=b", stdin=b"apiVersion: v1\nkind: ConfigMap\n", subprocess_=True)
-    assert_error(run, "usage error", "--set: values and render flags apply to charts", "(-)")
+    run = cli("lint", "-", "--set", "a=b", cwd=tmp_path, stdin=b"apiVersion: v1\nkind: ConfigMap\n", in_subprocess=True)
+    assert_one_line_error(run, "usage error", "--set: values and render flags apply to charts", "(-)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,12 +526,12 @@ def test_chart_flags_with_stdin_subprocess(tmp_path: Path) -> None:
 def test_nil_pointer(tmp_path: Path) -> None:
     template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ .Values.missing.key }}\n"
     make_chart(tmp_path / "charts", templates={"n.yaml": template})
-    message = assert_error(cli(tmp_path, "lint", "charts/c", subprocess_=True), "render error", hint="--set")
+    message = assert_one_line_error(cli("lint", "charts/c", cwd=tmp_path, in_subprocess=True), "render error", hint="--set")
     assert message == (
         'charts/c/templates/n.yaml:6:15: executing "charts/c/templates/n.yaml" at <.Values.missing.key>:'
         " nil pointer evaluating interface {}.key"
     )
-    assert cli(tmp_path, "lint", "charts/c", "--set", "missing.key=v").code == 0
+    assert cli("lint", "charts/c", "--set", "missing.key=v", cwd=tmp_path).code == 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from conftest import ROOT, shared_path
+from helpers.paths import ROOT, shared_path
 
 
 def _snapshot_tool():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from helpers.paths import ROOT
 
 from chartguard.docs import describe_profile, describe_rule, rule_reference
 from chartguard.profile import load_profile
 from chartguard.rules import RULES
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = ROOT / "docs"
 
 
 def test_rule_reference_is_current():

@@ -1,6 +1,6 @@
 """chartguard.helmreval.fetch: helm-reval's URL checks, SSRF-safe transport and credential order.
 
-Charts are fetched from a real HTTPS server on 127.0.0.1 (tests/_chart_server.py) that trusts a CA
+Charts are fetched from a real HTTPS server on 127.0.0.1 (tests/helpers/chart_server.py) that trusts a CA
 made for the test; ``allow_private_chart_hosts`` lets loopback through. No other network is used:
 resolutions to other addresses are faked and refused (or their dial is intercepted) before any packet.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from _chart_server import CHART_PASSWORD, CHART_USER, REGISTRY_PASSWORD, REGISTRY_USER, ChartServer, basic, package_chart
+from helpers.chart_server import CHART_PASSWORD, CHART_USER, REGISTRY_PASSWORD, REGISTRY_USER, ChartServer, basic, package_chart
+from helpers.paths import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,13 +26,7 @@ from chartguard.helmreval.fetch import auth as fetch_auth
 from chartguard.helmreval.fetch import https as fetch_https
 from chartguard.helmreval.fetch.auth import _secret_credentials
 
-ROOT = Path(__file__).resolve().parent.parent
 ALLOW = ServerSettings(allow_private_chart_hosts=True)
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
 
 
 @pytest.fixture(scope="module")

@@ -16,21 +16,19 @@ import json
 import os
 import re
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonpatch
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import ROOT, SHARED, TESTCHARTS, shared_path
+from helpers.cli import assert_one_line_error, chartguard_command, cli, run_command
+from helpers.lint import lint_objects
+from helpers.paths import ROOT, SHARED, TESTCHARTS, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chartguard
-from chartguard.cli import main
 from chartguard.findings import Severity
 from chartguard.fixes import apply_patch
 from chartguard.profile import load_profile
@@ -43,31 +41,6 @@ FIXABLE = TESTCHARTS / "fixable"
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def cli(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> Run:
-    """``chartguard ARGS`` in-process; an exception escaping the command fails the test."""
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=True)
-    finally:
-        os.chdir(old)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return Run(result.exit_code, result.stdout, result.stderr)
-
-
-def chartguard_command(*args: str) -> list[str]:
-    """The installed ``chartguard`` executable (what Helm runs), else ``python -m chartguard.cli``."""
-    script = Path(sys.executable).parent / "chartguard"
-    return [str(script), *args] if script.is_file() else [sys.executable, "-m", "chartguard.cli", *args]
 
 
 def documents(stream: str) -> list[dict[str, Any]]:
@@ -83,28 +56,13 @@ def by_kind(stream: str, kind: str) -> dict[str, Any]:
     return obj
 
 
-def assert_one_line_error(run: Run, kind: str, *fragments: str) -> None:
-    assert "Traceback" not in run.stderr + run.stdout
-    assert run.code == 2, (run.code, run.stderr)
-    assert run.stdout == ""
-    lines = run.stderr.splitlines()
-    assert 1 <= len(lines) <= 2 and lines[0].startswith(f"chartguard: {kind}: "), lines
-    assert len(lines) == 1 or lines[1].startswith("chartguard: hint: "), lines
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-
-
 def service(spec: dict[str, Any], name: str = "web") -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec}
 
 
-def lint(*objects: dict[str, Any]) -> chartguard.Report:
-    return chartguard.lint_manifests(list(objects))
-
-
 def fixed_once(obj: dict[str, Any]) -> dict[str, Any]:
     """``obj`` after the fixes of one lint; checks the patch with the independent ``jsonpatch``."""
-    report = lint(obj)
+    report = lint_objects(obj)
     (patched,) = chartguard.apply_fixes([obj], report)
     for fix in report.fixes:
         assert jsonpatch.apply_patch(obj, list(fix.ops)) == patched
@@ -117,7 +75,7 @@ def fixed_once(obj: dict[str, Any]) -> dict[str, Any]:
 
 def test_nodeport_service_becomes_clusterip_keeping_key_order():
     obj = service({"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "nodePort": None}]})
-    report = lint(obj)
+    report = lint_objects(obj)
     (fix,) = report.fixes
     assert fix.rules == ("service-type",) and not fix.drop
     assert list(fix.ops) == [
@@ -152,7 +110,7 @@ def test_load_balancer_fields_are_dropped():
         "ports": [{"name": "http", "port": 80}, {"name": "grpc", "port": 9000}],
         "sessionAffinity": "ClientIP",
     }
-    assert not lint(patched).findings
+    assert not lint_objects(patched).findings
 
 
 def test_external_ips_keep_their_traffic_policy():
@@ -178,7 +136,7 @@ def test_external_ips_keep_their_traffic_policy():
     ],
 )
 def test_unsafe_services_are_reported_not_patched(spec, reason):
-    report = lint(service(spec))
+    report = lint_objects(service(spec))
     assert report.fixes == []
     (finding,) = [f for f in report.findings if f.rule_id == "service-type"]
     assert not finding.fixable and reason in finding.unfixable_reason
@@ -231,7 +189,7 @@ def test_service_fix_properties(spec):
     object), changes nothing else, makes the rule pass, and is idempotent; an unfixable one is a
     pinned nodePort or an ExternalName Service, and is left alone."""
     obj = service(spec)
-    report = lint(obj)
+    report = lint_objects(obj)
     findings = [f for f in report.findings if f.rule_id == "service-type"]
     assert bool(findings) == (spec.get("type") not in (None, "", "ClusterIP"))
     if not findings:
@@ -256,7 +214,7 @@ def test_service_fix_properties(spec):
     assert {k: v for k, v in new.items() if k not in dropped} == {k: v for k, v in spec.items() if k not in dropped}
     assert [{k: v for k, v in p.items() if k != "nodePort"} for p in spec.get("ports", [])] == new.get("ports", [])
     assert [k for k in new if k in spec] == [k for k in spec if k in new]  # key order kept
-    again = lint(patched)
+    again = lint_objects(patched)
     assert "service-type" not in {f.rule_id for f in again.findings}
     assert again.fixes == []
 
@@ -497,10 +455,7 @@ def test_fix_bad_yaml(tmp_path):
 
 
 def test_fix_bad_input_subprocess(tmp_path):
-    proc = subprocess.run(
-        chartguard_command("fix", str(tmp_path / "missing")), capture_output=True, text=True, timeout=120, check=False
-    )
-    assert_one_line_error(Run(proc.returncode, proc.stdout, proc.stderr), "input error", "missing")
+    assert_one_line_error(run_command(chartguard_command("fix", str(tmp_path / "missing"))), "input error", "missing")
 
 
 # --------------------------------------------------------------------------------------------
@@ -601,10 +556,8 @@ spec:
 def test_post_render_refuses_unfixable_errors():
     """Helm fails the install when the post-renderer exits non-zero (and ignores its stdout):
     chartguard writes nothing on stdout then, and the report on stderr."""
-    post = subprocess.run(
-        chartguard_command("post-render"), input=DAEMONSET, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert post.returncode == 1
+    post = run_command(chartguard_command("post-render"), stdin=DAEMONSET)
+    assert post.code == 1
     assert post.stdout == ""
     assert "fixed: Service agent: 1 operation [service-type]" in post.stderr
     assert "not fixed: DaemonSet agent: removing a DaemonSet changes what the chart deploys [allowed-kinds]" in post.stderr
@@ -644,10 +597,8 @@ def test_post_render_keeps_helm4_filename_annotations():
 def test_post_render_bad_input():
     assert_one_line_error(cli("post-render", stdin="kind: [\n"), "input error", "<stdin>", "invalid YAML")
     assert_one_line_error(cli("post-render", "--profile", "no-such-profile", stdin=""), "config error")
-    proc = subprocess.run(
-        chartguard_command("post-render"), input="- a list\n", capture_output=True, text=True, timeout=120, check=False
-    )
-    assert_one_line_error(Run(proc.returncode, proc.stdout, proc.stderr), "input error", "not a Kubernetes object")
+    run = run_command(chartguard_command("post-render"), stdin="- a list\n")
+    assert_one_line_error(run, "input error", "not a Kubernetes object")
 
 
 PLUGIN = ROOT / "docs" / "helm4-plugin"
@@ -667,30 +618,14 @@ def test_helm4_plugin_script(tmp_path):
     """Run the plugin's command as Helm 4 would: manifests on stdin, --post-renderer-args appended,
     stderr captured (and dropped) by Helm, so the report goes to CHARTGUARD_REPORT."""
     report = tmp_path / "report.txt"
-    env = {**os.environ, "HELM_PLUGIN_DIR": str(PLUGIN), "CHARTGUARD": chartguard_command()[0], "CHARTGUARD_REPORT": str(report)}
+    env = {"HELM_PLUGIN_DIR": str(PLUGIN), "CHARTGUARD": chartguard_command()[0], "CHARTGUARD_REPORT": str(report)}
     if len(chartguard_command()) > 1:
         pytest.skip("no chartguard executable next to this Python")
-    ok = subprocess.run(
-        [str(PLUGIN / "post-render.sh")],
-        input=DAEMONSET.split("---\n")[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert ok.returncode == 0 and ok.stderr == ""
+    ok = run_command([str(PLUGIN / "post-render.sh")], stdin=DAEMONSET.split("---\n")[2], env=env)
+    assert ok.code == 0 and ok.stderr == ""
     assert by_kind(ok.stdout, "Service")["spec"]["type"] == "ClusterIP"
-    refused = subprocess.run(
-        [str(PLUGIN / "post-render.sh"), "--strict"],
-        input=DAEMONSET,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert refused.returncode == 1 and refused.stdout == "" and refused.stderr == ""
+    refused = run_command([str(PLUGIN / "post-render.sh"), "--strict"], stdin=DAEMONSET, env=env)
+    assert refused.code == 1 and refused.stdout == "" and refused.stderr == ""
     text = report.read_text(encoding="utf-8")
     assert "not fixed: DaemonSet agent: removing a DaemonSet changes what the chart deploys [allowed-kinds]" in text
     assert "strict" in text.splitlines()[-1]  # --post-renderer-args reached chartguard

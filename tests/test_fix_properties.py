@@ -15,7 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 import jsonpatch
-from conftest import TESTCHARTS
+from helpers.lint import lint_objects
+from helpers.paths import TESTCHARTS
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -214,11 +215,11 @@ def workloads(draw: st.DrawFn) -> dict[str, Any]:
 CHART = load_chart(TESTCHARTS / "function-ngc")
 
 
-def lint(obj: dict[str, Any], profile: Profile, with_chart: bool) -> Report:
+def lint_object(obj: dict[str, Any], profile: Profile, with_chart: bool) -> Report:
     """Lint one object; ``with_chart``: as if rendered from a chart defining the NGC pull-secret
     key (so that image-pull-secret-reference runs)."""
     if not with_chart:
-        return chartguard.lint_manifests([obj], profile=profile)
+        return lint_objects(obj, profile=profile)
     manifest = Manifest(obj=obj, text="", index=0)
     return run_rules([manifest], profile, chart=CHART, values={"ngcImagePullSecretName": SECRET})
 
@@ -301,7 +302,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=
 
 def check_fix_properties(obj: dict[str, Any], profile: Profile, with_chart: bool = False) -> None:
     original = copy.deepcopy(obj)
-    report = lint(obj, profile, with_chart)
+    report = lint_object(obj, profile, with_chart)
     fixable = {f.rule_id for f in report.findings if f.fixable}
     assert not [f for f in report.findings if f.fixable and f.unfixable_reason]
     for finding in report.findings:
@@ -319,7 +320,7 @@ def check_fix_properties(obj: dict[str, Any], profile: Profile, with_chart: bool
     assert patched == ours and obj == original
     assert all(op["op"] == "add" for op in fix.ops)
     # (2) the fixed rules pass, (3) fixing again changes nothing
-    again = lint(patched, profile, with_chart)
+    again = lint_object(patched, profile, with_chart)
     assert not [(f.rule_id, f.detail) for f in again.findings if f.rule_id in fixable]
     assert again.fixes == [] or chartguard.apply_fixes([patched], again) == [patched]
     assert not {rule for f in again.fixes for rule in f.rules} & fixable

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED, TESTCHARTS
+from helpers.objects import pod
+from helpers.paths import SHARED, TESTCHARTS
 
 import chartguard
 from chartguard.chart import load_chart
@@ -41,10 +42,6 @@ def only(
 
 def container(name: str = "app", image: str = "nginx:1.25", **fields: Any) -> dict[str, Any]:
     return {"name": name, "image": image, **fields}
-
-
-def pod(*containers: dict[str, Any], **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": list(containers), **spec}}
 
 
 def deployment(*containers: dict[str, Any], **spec: Any) -> dict[str, Any]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import TESTCHARTS, shared_path
+from helpers.cli import cli
+from helpers.lint import lint_testchart
+from helpers.paths import TESTCHARTS, shared_path
 
 import chartguard
 from chartguard.errors import ConfigError, UsageError
@@ -33,10 +33,6 @@ FUNCTION_RULES = (
     "function-service", "inference-port-reserved", "helm-chart-url", "image-registry",
     "ngc-pull-secret-key", "image-pull-secret-reference", "image-pull-secret-empty", "config-read-only",
 )  # fmt: skip
-
-
-def lint(chart: str, function: FunctionSpec | None = None, values: dict[str, Any] | None = None, **options: Any) -> Report:
-    return chartguard.lint_chart(TESTCHARTS / chart, values, function=function, **options)
 
 
 def rows(report: Report, rule_id: str) -> list[tuple[str, str, str]]:
@@ -208,11 +204,11 @@ def test_function_spec_is_hashable_and_public() -> None:
 
 def test_deployment_configuration_and_backend_apply() -> None:
     spec = FunctionSpec(deployment=DeploymentSpec(backend="GFN", configuration={"writableConfig": True}))
-    report = lint("function-ngc", spec)
+    report = lint_testchart("function-ngc", function=spec)
     assert report.backend == "GFN"
     assert [f.rule_id for f in report.findings] == ["config-read-only"]  # the configuration was rendered
     # an explicit configuration replaces the deployment's, an explicit backend wins
-    explicit = lint("function-ngc", spec, configuration={"pullSecret": True}, backend="OCI")
+    explicit = lint_testchart("function-ngc", function=spec, configuration={"pullSecret": True}, backend="OCI")
     assert explicit.findings == [] and explicit.backend == "OCI"
 
 
@@ -240,9 +236,9 @@ def test_user_values_win_over_the_placeholder() -> None:
     rendered = chartguard.render_chart(TESTCHARTS / "function-ngc", set_values=["ngcImagePullSecretName=my-secret"])
     assert rendered.values["ngcImagePullSecretName"] == "my-secret"
     assert "name: my-secret" in rendered.stream() and "name: nvcf-image-pull-secret" in rendered.stream()  # the global one
-    assert lint("function-ngc", set_values=["ngcImagePullSecretName=my-secret"]).findings == []
+    assert lint_testchart("function-ngc", set_values=["ngcImagePullSecretName=my-secret"]).findings == []
     # an explicit "" wins too, and renders the empty entry NVCF would get
-    report = lint("edge-cases", values={"ngcImagePullSecretName": ""})
+    report = lint_testchart("edge-cases", {"ngcImagePullSecretName": ""})
     assert rows(report, "image-pull-secret-empty") == [
         ("error", "imagePullSecrets entry has no name", "imagePullSecrets[0] has a null name")
     ]
@@ -252,7 +248,7 @@ def test_placeholder_can_be_switched_off() -> None:
     rendered = chartguard.render_chart(TESTCHARTS / "edge-cases", pull_secret_placeholder=None)
     pod = next(m.obj for m in rendered.manifests if m.kind == "Pod")
     assert rendered.values == {} and pod["spec"]["imagePullSecrets"] == [{"name": None}]
-    report = lint("edge-cases", pull_secret_placeholder=None)
+    report = lint_testchart("edge-cases", pull_secret_placeholder=None)
     assert [f.rule_id for f in report.findings] == ["image-pull-secret-empty"]
     assert "name: other" in chartguard.render_chart(TESTCHARTS / "edge-cases", pull_secret_placeholder="other").stream()
 
@@ -311,7 +307,7 @@ SERVICE_CASES = {
 
 @pytest.mark.parametrize(("service", "port"), list(SERVICE_CASES))
 def test_function_service_matching(service: str, port: int | None) -> None:
-    report = lint("function-service", FunctionSpec(service_name=service, inference_port=port))
+    report = lint_testchart("function-service", function=FunctionSpec(service_name=service, inference_port=port))
     expected = SERVICE_CASES[service, port]
     found = [(f.reason, f.detail, f.location.line) for f in report.findings]
     assert found == ([expected] if expected else [])
@@ -321,7 +317,7 @@ def test_function_service_matching(service: str, port: int | None) -> None:
 
 
 def test_function_service_name_not_found_or_templated(tmp_path: Path) -> None:
-    report = lint("function-service", FunctionSpec(service_name="nope", inference_port=8000))
+    report = lint_testchart("function-service", function=FunctionSpec(service_name="nope", inference_port=8000))
     assert rows(report, "function-service") == [
         (
             "error",
@@ -333,7 +329,7 @@ def test_function_service_name_not_found_or_templated(tmp_path: Path) -> None:
     assert report.findings[0].location.path == "" and str(report.findings[0].object) == "Chart function-service"
     # from a payload, the finding points at its helmChartServiceName line and names the function
     path = write(tmp_path, "function.json", payload(helmChartServiceName="{{ .Release.Name }}-svc"))
-    templated = lint("function-service", load_function(path))
+    templated = lint_testchart("function-service", function=load_function(path))
     assert rows(templated, "function-service") == [
         (
             "error",
@@ -346,8 +342,8 @@ def test_function_service_name_not_found_or_templated(tmp_path: Path) -> None:
 
 
 def test_function_service_needs_the_name() -> None:
-    assert rows(lint("function-service", FunctionSpec(inference_port=1234)), "function-service") == []
-    assert rows(lint("function-service"), "function-service") == []
+    assert rows(lint_testchart("function-service", function=FunctionSpec(inference_port=1234)), "function-service") == []
+    assert rows(lint_testchart("function-service"), "function-service") == []
 
 
 def _service(name: str, ports: list[dict[str, Any]], selector: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -412,15 +408,15 @@ def test_function_service_helpers() -> None:
 @pytest.mark.parametrize("port", [8080, 8010])
 def test_reserved_inference_ports(tmp_path: Path, port: int) -> None:
     path = write(tmp_path, "function.json", payload(inferencePort=port))
-    report = lint("function-ngc", load_function(path))
+    report = lint_testchart("function-ngc", function=load_function(path))
     assert rows(report, "inference-port-reserved") == [("error", "inference port is reserved by NVCF", f"inferencePort {port}")]
     finding = next(f for f in report.findings if f.rule_id == "inference-port-reserved")
     assert (finding.location.path, finding.location.line) == (path, 4)
 
 
 def test_unreserved_or_absent_inference_port() -> None:
-    assert rows(lint("function-ngc", FunctionSpec(inference_port=8000)), "inference-port-reserved") == []
-    assert rows(lint("function-ngc", FunctionSpec(service_name="entrypoint")), "inference-port-reserved") == []
+    assert rows(lint_testchart("function-ngc", function=FunctionSpec(inference_port=8000)), "inference-port-reserved") == []
+    assert rows(lint_testchart("function-ngc", function=FunctionSpec(service_name="entrypoint")), "inference-port-reserved") == []
 
 
 # --- helm-chart-url ---------------------------------------------------------------------------------
@@ -461,7 +457,7 @@ OTHER_CHART = "helm chart URL names another chart"
     ],
 )  # fmt: skip
 def test_helm_chart_url(url: str, expected: list[tuple[str, str, str]]) -> None:
-    assert rows(lint("function-ngc", FunctionSpec(helm_chart=url)), "helm-chart-url") == expected
+    assert rows(lint_testchart("function-ngc", function=FunctionSpec(helm_chart=url)), "helm-chart-url") == expected
 
 
 def test_helm_chart_url_seed_example_and_hosts() -> None:
@@ -491,20 +487,23 @@ def test_helm_chart_url_seed_example_and_hosts() -> None:
 
 
 def test_image_registry_same_org_and_team() -> None:
-    assert rows(lint("function-ngc", FunctionSpec(helm_chart=NGC_URL)), "image-registry") == []
+    assert rows(lint_testchart("function-ngc", function=FunctionSpec(helm_chart=NGC_URL)), "image-registry") == []
     sidecar = {"sidecarImage": "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04"}
-    assert rows(lint("function-ngc", FunctionSpec(helm_chart=NGC_URL), sidecar), "image-registry") == [
+    assert rows(lint_testchart("function-ngc", sidecar, function=FunctionSpec(helm_chart=NGC_URL)), "image-registry") == [
         ("warning", "image not in the helm chart's NGC org/team",
          'container "sidecar": nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04 is in NGC org "nvidia", the helm chart in "myorg"'),
     ]  # fmt: skip
     other_team = FunctionSpec(helm_chart=NGC_URL.replace("/myteam/", "/otherteam/"))
-    assert [d for _, _, d in rows(lint("function-ngc", other_team), "image-registry")] == [
+    assert [d for _, _, d in rows(lint_testchart("function-ngc", function=other_team), "image-registry")] == [
         'container "worker": nvcr.io/myorg/myteam/worker:1.2.0 is in team "myteam", the helm chart in team "otherteam"',
         'container "api": nvcr.io/myorg/myteam/api:1.2.0 is in team "myteam", the helm chart in team "otherteam"',
     ]  # the subchart's template path sorts first
     # an org-level chart accepts the org's team images; a team chart wants its team
-    assert rows(lint("function-ngc", FunctionSpec(helm_chart=NGC_URL.replace("/myteam/", "/"))), "image-registry") == []
-    org_image = lint("function-ngc", FunctionSpec(helm_chart=NGC_URL), {"image": "nvcr.io/myorg/api:1.2.0"})
+    assert (
+        rows(lint_testchart("function-ngc", function=FunctionSpec(helm_chart=NGC_URL.replace("/myteam/", "/"))), "image-registry")
+        == []
+    )
+    org_image = lint_testchart("function-ngc", {"image": "nvcr.io/myorg/api:1.2.0"}, function=FunctionSpec(helm_chart=NGC_URL))
     assert [d for _, _, d in rows(org_image, "image-registry")] == [
         'container "api": nvcr.io/myorg/api:1.2.0 is in no team, the helm chart in team "myteam"'
     ]
@@ -512,9 +511,13 @@ def test_image_registry_same_org_and_team() -> None:
 
 def test_image_registry_needs_an_ngc_chart_url() -> None:
     sidecar = {"sidecarImage": "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04"}
-    assert rows(lint("function-ngc", None, sidecar), "image-registry") == []
+    assert rows(lint_testchart("function-ngc", sidecar), "image-registry") == []
     assert (
-        rows(lint("function-ngc", FunctionSpec(helm_chart="oci://nvcr.io/myorg/function-ngc"), sidecar), "image-registry") == []
+        rows(
+            lint_testchart("function-ngc", sidecar, function=FunctionSpec(helm_chart="oci://nvcr.io/myorg/function-ngc")),
+            "image-registry",
+        )
+        == []
     )
     assert ngc_image("stg.nvcr.io/nv-cf/guineapig-1/echo:latest") == ngc_image("stg.nvcr.io/nv-cf/guineapig-1/echo:latest")
     image = ngc_image(" stg.nvcr.io/NV-CF/guineapig-1/echo:latest ")
@@ -526,7 +529,7 @@ def test_image_registry_needs_an_ngc_chart_url() -> None:
 
 
 def test_ngc_pull_secret_key_missing() -> None:
-    report = lint("function-nokey")
+    report = lint_testchart("function-nokey")
     assert rows(report, "ngc-pull-secret-key") == [
         ("warning", "no ngcImagePullSecretName for NGC images",
          'values.yaml defines no ngcImagePullSecretName for nvcr.io/myorg/api:1.0.0 (Deployment api, container "api"); needed if private'),
@@ -536,7 +539,9 @@ def test_ngc_pull_secret_key_missing() -> None:
     ]  # fmt: skip
     assert {(f.location.path, f.location.line) for f in report.findings} == {(f"{TESTCHARTS}/function-nokey/values.yaml", 1)}
     # the function's own NGC org is its private registry: an error
-    private = lint("function-nokey", FunctionSpec(helm_chart="https://helm.ngc.nvidia.com/myorg/charts/function-nokey-1.0.0.tgz"))
+    private = lint_testchart(
+        "function-nokey", function=FunctionSpec(helm_chart="https://helm.ngc.nvidia.com/myorg/charts/function-nokey-1.0.0.tgz")
+    )
     assert [s for s, _, _ in rows(private, "ngc-pull-secret-key")] == ["error", "error"]
     assert private.failed()
 
@@ -555,34 +560,36 @@ def test_ngc_pull_secret_key_subcharts_need_the_global_key(tmp_path: Path) -> No
 
 
 def test_ngc_pull_secret_key_ignores_other_registries_and_manifests() -> None:
-    assert rows(lint("function-service"), "ngc-pull-secret-key") == []
-    assert rows(lint("edge-cases"), "ngc-pull-secret-key") == []
+    assert rows(lint_testchart("function-service"), "ngc-pull-secret-key") == []
+    assert rows(lint_testchart("edge-cases"), "ngc-pull-secret-key") == []
     stream = chartguard.render_chart(TESTCHARTS / "function-nokey").stream()
     assert rows(chartguard.lint_manifests(stream), "ngc-pull-secret-key") == []  # no values.yaml to read
 
 
 def test_image_pull_secret_reference() -> None:
-    report = lint("function-ngc", None, {"pullSecret": False})
+    report = lint_testchart("function-ngc", {"pullSecret": False})
     assert rows(report, "image-pull-secret-reference") == [
         ("warning", "NGC image without NVCF's pull secret",
          'container "api" pulls nvcr.io/myorg/myteam/api:1.2.0, but imagePullSecrets does not list "nvcf-image-pull-secret"'),
     ]  # fmt: skip
     finding = next(f for f in report.findings if f.rule_id == "image-pull-secret-reference")
     assert finding.location.path.endswith("function-ngc/templates/deployment.yaml") and finding.pointer == "/spec/template/spec"
-    private = lint("function-ngc", FunctionSpec(helm_chart=NGC_URL), {"pullSecret": False})
+    private = lint_testchart("function-ngc", {"pullSecret": False}, function=FunctionSpec(helm_chart=NGC_URL))
     assert [s for s, _, _ in rows(private, "image-pull-secret-reference")] == ["error"]
     # the user's own secret names are the ones to reference: the subchart renders the global "mine"
-    assert rows(lint("function-ngc", None, {"global": {"ngcImagePullSecretName": "mine"}}), "image-pull-secret-reference") == []
-    mine = lint("function-ngc", None, {"ngcImagePullSecretName": "mine", "pullSecret": False})
+    assert (
+        rows(lint_testchart("function-ngc", {"global": {"ngcImagePullSecretName": "mine"}}), "image-pull-secret-reference") == []
+    )
+    mine = lint_testchart("function-ngc", {"ngcImagePullSecretName": "mine", "pullSecret": False})
     assert [d for _, _, d in rows(mine, "image-pull-secret-reference")] == [
         'container "api" pulls nvcr.io/myorg/myteam/api:1.2.0, but imagePullSecrets does not list "mine" or "nvcf-image-pull-secret"'
     ]
 
 
 def test_image_pull_secret_reference_needs_a_defined_key() -> None:
-    assert rows(lint("function-nokey"), "image-pull-secret-reference") == []  # ngc-pull-secret-key reports
+    assert rows(lint_testchart("function-nokey"), "image-pull-secret-reference") == []  # ngc-pull-secret-key reports
     assert (
-        rows(lint("function-ngc", pull_secret_placeholder=None, values={"pullSecret": False}), "image-pull-secret-reference")
+        rows(lint_testchart("function-ngc", {"pullSecret": False}, pull_secret_placeholder=None), "image-pull-secret-reference")
         == []
     )
 
@@ -615,12 +622,12 @@ def test_image_pull_secret_empty(entry: Any, detail: str | None) -> None:
 
 
 def test_config_read_only() -> None:
-    report = lint("function-ngc", None, {"writableConfig": True})
+    report = lint_testchart("function-ngc", {"writableConfig": True})
     assert rows(report, "config-read-only") == [
         ("error", "writable mount under /config", 'container "api": volume "cache" is mounted writable at /config/cache')
     ]
     assert report.findings[0].location.line == 43  # the mountPath line
-    assert rows(lint("function-ngc"), "config-read-only") == []  # /config itself, readOnly: true
+    assert rows(lint_testchart("function-ngc"), "config-read-only") == []  # /config itself, readOnly: true
 
 
 @pytest.mark.parametrize(
@@ -657,26 +664,21 @@ def test_function_rules_run_in_the_nvcf_profiles() -> None:
     assert set(FUNCTION_RULES) - {c.rule.id for c in load_profile("nvcf-2024").rules} == {"config-read-only"}
     # without a function definition the clean charts stay clean
     for chart in ("good", "edge-cases", "function-service", "function-ngc"):
-        assert lint(chart).findings == [], chart
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "chartguard.cli", *args], capture_output=True, text=True, timeout=60)
+        assert lint_testchart(chart).findings == [], chart
 
 
 def test_cli_function_and_deployment() -> None:
     chart = str(TESTCHARTS / "function-ngc")
-    result = cli(
-        "lint", chart, "--function", str(PAYLOADS / "function-ngc.json"), "--deployment", str(PAYLOADS / "deployment.json")
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    function, deployment = str(PAYLOADS / "function-ngc.json"), str(PAYLOADS / "deployment.json")
+    result = cli("lint", chart, "--function", function, "--deployment", deployment, in_subprocess=True)
+    assert result.code == 0, result.stdout + result.stderr
     assert (
         result.stdout.strip().splitlines()[-1] == "PASS: 0 errors, 0 warnings, 0 infos in 4 objects (55 rules, profile nvcf, GFN)"
     )
-    second = cli("lint", chart, "--deployment", str(PAYLOADS / "deployment.json"), "--deployment-index", "1", "--backend", "GFN")
+    second = cli("lint", chart, "--deployment", deployment, "--deployment-index", "1", "--backend", "GFN", in_subprocess=True)
     assert "GFN)" in second.stdout  # --backend wins over the deployment's OCI
-    wrong = cli("lint", chart, "--function", str(PAYLOADS / "function-ngc.json"), "--inference-port", "8080")
-    assert wrong.returncode == 1
+    wrong = cli("lint", chart, "--function", function, "--inference-port", "8080", in_subprocess=True)
+    assert wrong.code == 1
     assert (
         f"{chart}: error: inference port is reserved by NVCF (Function function-ngc: inferencePort 8080) [inference-port-reserved]"
         in wrong.stdout
@@ -686,11 +688,8 @@ def test_cli_function_and_deployment() -> None:
 
 def test_cli_service_flags_on_manifests() -> None:
     stream = chartguard.render_chart(TESTCHARTS / "function-service").stream()
-    result = subprocess.run(
-        [sys.executable, "-m", "chartguard.cli", "lint", "-", "--service-name", "orphan", "--inference-port", "8000"],
-        input=stream, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 1
+    result = cli("lint", "-", "--service-name", "orphan", "--inference-port", "8000", stdin=stream, in_subprocess=True)
+    assert result.code == 1
     assert result.stdout.splitlines()[0].startswith("<stdin>:")
     assert 'helm chart service "orphan" selects no workload' in result.stdout
 
@@ -722,11 +721,8 @@ def test_cli_bad_function_input_is_one_line(tmp_path: Path, args: list[str], mes
     write(tmp_path, "port.json", payload(inferencePort=70000))
     write(tmp_path, "instances.json", {"deploymentSpecifications": [{"gpu": "L40", "minInstances": 3, "maxInstances": 2}]})
     shutil.copy(PAYLOADS / "deployment.json", tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "chartguard.cli", "lint", str(TESTCHARTS / "good"), *args],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )  # fmt: skip
-    assert result.returncode == 2
+    result = cli("lint", str(TESTCHARTS / "good"), *args, cwd=tmp_path, in_subprocess=True)
+    assert result.code == 2
     assert result.stderr.splitlines()[0] == message
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 2 and result.stdout == ""
 

@@ -9,12 +9,12 @@ instance types, and over NVIDIA's multi-node sample chart with its override file
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import TESTCHARTS, shared_path
+from helpers.lint import lint_gpu_workloads
+from helpers.paths import TESTCHARTS, shared_path
 
 import chartguard
 from chartguard.cli import main
@@ -233,17 +233,6 @@ def test_pod_counts() -> None:
 # --- the rules over testcharts/gpu-workloads ----------------------------------------------------------
 
 
-@cache
-def _lint(values_json: str, instance_type: str | None, profile: str, strict: bool) -> Report:
-    return chartguard.lint_chart(
-        TESTCHARTS / "gpu-workloads", json.loads(values_json), instance_type=instance_type, profile=profile, strict=strict
-    )
-
-
-def lint(instance_type: str | None = None, profile: str = "nvcf", strict: bool = False, **values: Any) -> Report:
-    return _lint(json.dumps(values, sort_keys=True), instance_type, profile, strict)
-
-
 def gpu(report: Report) -> list[tuple[str, str, str, str]]:
     """The GPU findings: (rule, severity, object name, detail)."""
     return sorted((f.rule_id, str(f.severity), f.object.name, f.detail) for f in report.findings if f.rule_id.startswith("gpu-"))
@@ -269,13 +258,13 @@ def rules(report: Report) -> set[str]:
 )
 def test_clean_gpu_shapes(instance_type: str, values: dict[str, Any]) -> None:
     for strict in (False, True):
-        report = lint(instance_type, strict=strict, **values)
+        report = lint_gpu_workloads(instance_type, strict=strict, **values)
         assert [f.to_dict() for f in report.findings] == []
         assert set(GPU_RULES) <= set(report.rule_ids)
 
 
 def test_no_instance_type_in_the_nvcf_profile_is_quiet_and_an_error_by_default(tmp_path) -> None:
-    assert lint().findings == []
+    assert lint_gpu_workloads().findings == []
     nvcf = {c.rule.id: c for c in load_profile("nvcf").rules}["gpu-instance-type"]
     assert (nvcf.severity, nvcf.params["allow_missing"], nvcf.rule.severity) == (Severity.WARNING, True, Severity.ERROR)
     # the rule's own default (a GPU admission gate): a GPU request with no instance type is denied
@@ -291,23 +280,27 @@ def test_no_instance_type_in_the_nvcf_profile_is_quiet_and_an_error_by_default(t
 
 def test_unknown_instance_type_is_a_warning_in_the_nvcf_profile() -> None:
     for name in ("g6.full", "gl40_1.br20_2xlarge", "ON-PREM.GPU.A100", "dgxc.GPU.L40S_1x"):
-        findings = gpu(lint(name))
+        findings = gpu(lint_gpu_workloads(name))
         assert [(rule, severity, obj) for rule, severity, obj, _ in findings] == [
             ("gpu-instance-type", "warning", "mini-service-gpu")
         ]
         assert "format" in findings[0][3]
     # the CPU-only helper is never flagged; with no GPU at all nothing is
-    assert gpu(lint("g6.full", gpuLimit=0, gpuRequest=0)) == []
+    assert gpu(lint_gpu_workloads("g6.full", gpuLimit=0, gpuRequest=0)) == []
 
 
 def test_annotation_instance_type_and_inconsistency() -> None:
     # NVCA stamps the annotation on the object and its template: the rules use it without --instance-type
     both = {"instanceTypeAnnotation": "DGXC.GPU.L40S_1x", "templateInstanceTypeAnnotation": "DGXC.GPU.L40S_1x"}
-    assert gpu(lint(**both)) == []
-    assert rules(lint(**{**both, "replicas": 2})) == {"gpu-node-total"}
-    template_only = lint(templateInstanceTypeAnnotation="ON-PREM.GPU.B200_8x.x2", replicas=2, gpuLimit=4, gpuRequest=4)
+    assert gpu(lint_gpu_workloads(**both)) == []
+    assert rules(lint_gpu_workloads(**{**both, "replicas": 2})) == {"gpu-node-total"}
+    template_only = lint_gpu_workloads(
+        templateInstanceTypeAnnotation="ON-PREM.GPU.B200_8x.x2", replicas=2, gpuLimit=4, gpuRequest=4
+    )
     assert rules(template_only) == {"gpu-whole-node"}
-    mismatch = gpu(lint(instanceTypeAnnotation="DGXC.GPU.L40S_1x", templateInstanceTypeAnnotation="OCI.GPU.H100_8x"))
+    mismatch = gpu(
+        lint_gpu_workloads(instanceTypeAnnotation="DGXC.GPU.L40S_1x", templateInstanceTypeAnnotation="OCI.GPU.H100_8x")
+    )
     assert [(r, s) for r, s, _, _ in mismatch] == [("gpu-instance-type", "warning")]
     assert "on its pod template" in mismatch[0][3]
 
@@ -318,11 +311,14 @@ def test_resource_names_mig_shared_and_other_vendors() -> None:
         ("nvidia.com/gpu.shared", "a shared (time-sliced) GPU"),
         ("amd.com/gpu", "another vendor's GPU"),
     ):
-        report = lint("DGXC.GPU.L40S_1x", gpuResource=resource)
+        report = lint_gpu_workloads("DGXC.GPU.L40S_1x", gpuResource=resource)
         assert gpu(report) == [("gpu-resource-names", "error", "mini-service-gpu", f'container "worker": {resource} is {what}')]
         assert not any(f.rule_id == "gpu-instance-type" for f in report.findings)
     # MIG without an instance type: the resource is flagged, and the GPU request is seen
-    assert rules(lint("g6.full", gpuResource="nvidia.com/mig-3g.40gb")) == {"gpu-resource-names", "gpu-instance-type"}
+    assert rules(lint_gpu_workloads("g6.full", gpuResource="nvidia.com/mig-3g.40gb")) == {
+        "gpu-resource-names",
+        "gpu-instance-type",
+    }
 
 
 def test_mig_and_shared_allowed_by_params(tmp_path) -> None:
@@ -332,8 +328,10 @@ def test_mig_and_shared_allowed_by_params(tmp_path) -> None:
         encoding="utf-8",
     )
     for resource in ("nvidia.com/mig-1g.10gb", "nvidia.com/gpu.shared"):
-        assert gpu(lint("DGXC.GPU.L40S_1x", profile=str(profile), gpuResource=resource)) == []
-    assert rules(lint("DGXC.GPU.L40S_1x", profile=str(profile), gpuResource="amd.com/gpu")) == {"gpu-resource-names"}
+        assert gpu(lint_gpu_workloads("DGXC.GPU.L40S_1x", profile=str(profile), gpuResource=resource)) == []
+    assert rules(lint_gpu_workloads("DGXC.GPU.L40S_1x", profile=str(profile), gpuResource="amd.com/gpu")) == {
+        "gpu-resource-names"
+    }
 
 
 @pytest.mark.parametrize(
@@ -346,7 +344,7 @@ def test_mig_and_shared_allowed_by_params(tmp_path) -> None:
     ],
 )
 def test_request_limit(values: dict[str, Any], reason: str, detail: str) -> None:
-    report = lint("DGXC.GPU.L40S_1x", **values)
+    report = lint_gpu_workloads("DGXC.GPU.L40S_1x", **values)
     found = [f for f in report.findings if f.rule_id == "gpu-request-limit"]
     assert len(found) == 1 and found[0].reason == reason and detail in found[0].detail
     assert found[0].severity == Severity.ERROR
@@ -354,22 +352,25 @@ def test_request_limit(values: dict[str, Any], reason: str, detail: str) -> None
 
 
 def test_pod_fits_node_single_and_multi_node() -> None:
-    assert gpu(lint("DGXC.GPU.L40S_1x", gpuLimit=2, gpuRequest=2)) == [
+    assert gpu(lint_gpu_workloads("DGXC.GPU.L40S_1x", gpuLimit=2, gpuRequest=2)) == [
         ("gpu-node-total", "error", "mini-service-gpu", "2 GPUs in the release (1 pods × 2); DGXC.GPU.L40S_1x has 1"),
         ("gpu-pod-fits-node", "error", "mini-service-gpu", "pod asks for 2 GPUs; DGXC.GPU.L40S_1x has 1 per node"),
     ]
-    multi = lint("AWS.GPU.GB200_4x.x2", replicas=2, gpuLimit=8, gpuRequest=8)
+    multi = lint_gpu_workloads("AWS.GPU.GB200_4x.x2", replicas=2, gpuLimit=8, gpuRequest=8)
     assert gpu(multi) == [
         ("gpu-pod-fits-node", "error", "mini-service-gpu", "pod asks for 8 GPUs; AWS.GPU.GB200_4x.x2 has 4 per node")
     ]
     # init containers count on their own, sidecars with the app
-    assert rules(lint("OCI.GPU.H100_4x", initGpus=8)) == {"gpu-pod-fits-node", "gpu-node-total"}
-    assert rules(lint("OCI.GPU.H100_4x", initGpus=4)) == set()
-    assert rules(lint("OCI.GPU.H100_4x", gpuLimit=4, gpuRequest=4, sidecarGpus=1)) == {"gpu-pod-fits-node", "gpu-node-total"}
+    assert rules(lint_gpu_workloads("OCI.GPU.H100_4x", initGpus=8)) == {"gpu-pod-fits-node", "gpu-node-total"}
+    assert rules(lint_gpu_workloads("OCI.GPU.H100_4x", initGpus=4)) == set()
+    assert rules(lint_gpu_workloads("OCI.GPU.H100_4x", gpuLimit=4, gpuRequest=4, sidecarGpus=1)) == {
+        "gpu-pod-fits-node",
+        "gpu-node-total",
+    }
 
 
 def test_multi_node_whole_nodes_and_pod_count() -> None:
-    assert gpu(lint("ON-PREM.GPU.B200_8x.x2", replicas=2, gpuLimit=4, gpuRequest=4)) == [
+    assert gpu(lint_gpu_workloads("ON-PREM.GPU.B200_8x.x2", replicas=2, gpuLimit=4, gpuRequest=4)) == [
         (
             "gpu-whole-node",
             "error",
@@ -377,13 +378,13 @@ def test_multi_node_whole_nodes_and_pod_count() -> None:
             "pod asks for 4 GPUs; multi-node ON-PREM.GPU.B200_8x.x2 needs 8 per GPU pod",
         )
     ]
-    assert gpu(lint("ON-PREM.GPU.B200_8x.x2", replicas=3, gpuLimit=8, gpuRequest=8)) == [
+    assert gpu(lint_gpu_workloads("ON-PREM.GPU.B200_8x.x2", replicas=3, gpuLimit=8, gpuRequest=8)) == [
         ("gpu-pod-count", "error", "mini-service-gpu", "3 GPU pods; ON-PREM.GPU.B200_8x.x2 has 2 nodes")
     ]
-    job = lint("ON-PREM.GPU.A100_2x.x3", kind="Job", replicas=2, gpuLimit=2, gpuRequest=2)
+    job = lint_gpu_workloads("ON-PREM.GPU.A100_2x.x3", kind="Job", replicas=2, gpuLimit=2, gpuRequest=2)
     assert gpu(job) == [("gpu-pod-count", "error", "mini-service-gpu", "2 GPU pods; ON-PREM.GPU.A100_2x.x3 has 3 nodes")]
     # the CPU-only helper (3 replicas) is not a GPU pod
-    assert gpu(lint("ON-PREM.GPU.B200_8x.x3", replicas=3, gpuLimit=8, gpuRequest=8)) == []
+    assert gpu(lint_gpu_workloads("ON-PREM.GPU.B200_8x.x3", replicas=3, gpuLimit=8, gpuRequest=8)) == []
 
 
 def test_pod_count_backstop_for_pods_and_leader_worker_sets() -> None:
@@ -430,7 +431,7 @@ def test_node_total_across_workloads() -> None:
 
 
 def test_product_selector_contradictions() -> None:
-    assert gpu(lint("OCI.GPU.H100_8x", gpuProduct="NVIDIA-A100-SXM4-80GB")) == [
+    assert gpu(lint_gpu_workloads("OCI.GPU.H100_8x", gpuProduct="NVIDIA-A100-SXM4-80GB")) == [
         (
             "gpu-product-selector",
             "warning",
@@ -438,16 +439,16 @@ def test_product_selector_contradictions() -> None:
             "nodeSelector nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB; OCI.GPU.H100_8x has H100 GPUs",
         )
     ]
-    affinity = lint("ON-PREM.GPU.B200_8x", gpuProductAffinity=["NVIDIA-H100-80GB-HBM3", "NVIDIA-A100"])
+    affinity = lint_gpu_workloads("ON-PREM.GPU.B200_8x", gpuProductAffinity=["NVIDIA-H100-80GB-HBM3", "NVIDIA-A100"])
     assert [d for r, _, _, d in gpu(affinity)] == [
         "required node affinity nvidia.com/gpu.product in NVIDIA-H100-80GB-HBM3, NVIDIA-A100; ON-PREM.GPU.B200_8x has B200 GPUs"
     ]
     # one matching value is not a contradiction
-    assert gpu(lint("ON-PREM.GPU.B200_8x", gpuProductAffinity=["NVIDIA-H100-80GB-HBM3", "NVIDIA-B200"])) == []
-    assert rules(lint("OCI.GPU.H100_8x", strict=True, gpuProduct="NVIDIA-A100")) == {"gpu-product-selector"}
-    assert lint("OCI.GPU.H100_8x", strict=True, gpuProduct="NVIDIA-A100").findings[0].severity == Severity.ERROR
+    assert gpu(lint_gpu_workloads("ON-PREM.GPU.B200_8x", gpuProductAffinity=["NVIDIA-H100-80GB-HBM3", "NVIDIA-B200"])) == []
+    assert rules(lint_gpu_workloads("OCI.GPU.H100_8x", strict=True, gpuProduct="NVIDIA-A100")) == {"gpu-product-selector"}
+    assert lint_gpu_workloads("OCI.GPU.H100_8x", strict=True, gpuProduct="NVIDIA-A100").findings[0].severity == Severity.ERROR
     # no GPU, no instance type: not checked
-    assert gpu(lint("OCI.GPU.H100_8x", gpuProduct="NVIDIA-A100", gpuLimit=0, gpuRequest=0)) == []
+    assert gpu(lint_gpu_workloads("OCI.GPU.H100_8x", gpuProduct="NVIDIA-A100", gpuLimit=0, gpuRequest=0)) == []
 
 
 def test_cli_instance_type() -> None:

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TESTCHARTS, shared_path
+from helpers.lint import found, lint_gpu_workloads, lint_objects
+from helpers.paths import shared_path
 
 import chartguard
 from chartguard import admission
-from chartguard.findings import Finding, Report, Severity
+from chartguard.findings import Report, Severity
 from chartguard.profile import load_profile
 from chartguard.rules.gpu.facts import PartialType, pinned_value, resolve_instance_type
 
@@ -86,17 +87,9 @@ def workload(
     }
 
 
-def lint(obj: dict[str, Any], profile: str = "nvcf", strict: bool = False) -> Report:
-    return chartguard.lint_manifests([obj], profile=profile, strict=strict)
-
-
 def gpu(report: Report) -> list[tuple[str, str, str, str]]:
     """The GPU findings: (rule, severity, reason, detail)."""
     return sorted((f.rule_id, str(f.severity), f.reason, f.detail) for f in report.findings if f.rule_id.startswith("gpu-"))
-
-
-def only(report: Report, rule_id: str) -> list[Finding]:
-    return [f for f in report.findings if f.rule_id == rule_id]
 
 
 CONTRADICTS = "node selector contradicts the instance type"
@@ -162,7 +155,7 @@ def test_pods_pinned_to_their_instance_type_pass_the_gate(instance_type: str, pi
     nodes = int(instance_type.rsplit(".x", 1)[1]) if ".x" in instance_type else 1
     obj = workload(instance_type, gpus=gpus, replicas=nodes, **pin)
     for profile in ("nvcf", "nvcf-webhook"):
-        report = lint(obj, profile, strict=True)
+        report = lint_objects(obj, profile=profile, strict=True)
         assert gpu(report) == [], profile
         assert "gpu-node-affinity" in report.rule_ids
 
@@ -171,12 +164,12 @@ def test_contradicting_node_selector_is_an_error_in_every_profile() -> None:
     obj = workload(B200, gpus=8, replicas=2, selector="ON-PREM.GPU.H100")
     expected = "nodeSelector nvca.nvcf.nvidia.io/instance-type=ON-PREM.GPU.H100 ≠ ON-PREM.GPU.B200 (instance type ON-PREM.GPU.B200_8x.x2)"
     for profile in ("nvcf", "nvcf-webhook"):
-        (finding,) = only(lint(obj, profile), "gpu-node-affinity")
+        (finding,) = found(lint_objects(obj, profile=profile), "gpu-node-affinity")
         assert (finding.severity, finding.reason, finding.detail) == (Severity.ERROR, CONTRADICTS, expected)
         assert finding.pointer == SELECTOR_POINTER
     # the rule's params come from the profile only: an unknown instance type or no GPU is not checked
-    assert only(lint(workload("g6.full", selector="ON-PREM.GPU.H100")), "gpu-node-affinity") == []
-    assert only(lint(workload(B200, gpus=0, selector="ON-PREM.GPU.H100")), "gpu-node-affinity") == []
+    assert found(lint_objects(workload("g6.full", selector="ON-PREM.GPU.H100")), "gpu-node-affinity") == []
+    assert found(lint_objects(workload(B200, gpus=0, selector="ON-PREM.GPU.H100")), "gpu-node-affinity") == []
 
 
 @pytest.mark.parametrize(
@@ -214,17 +207,17 @@ def test_contradicting_node_selector_is_an_error_in_every_profile() -> None:
     ],
 )
 def test_contradicting_node_affinity(terms: list[dict[str, Any]], details: list[str], pointers: list[str]) -> None:
-    report = lint(workload(B200, gpus=8, replicas=2, terms=terms))
-    found = only(report, "gpu-node-affinity")
-    assert [f.detail for f in found] == [f"{d} (instance type {B200})" for d in details]
-    assert [f.pointer for f in found] == pointers
-    assert {(f.severity, f.reason) for f in found} == {(Severity.ERROR, CONTRADICTS)}
+    report = lint_objects(workload(B200, gpus=8, replicas=2, terms=terms))
+    findings = found(report, "gpu-node-affinity")
+    assert [f.detail for f in findings] == [f"{d} (instance type {B200})" for d in details]
+    assert [f.pointer for f in findings] == pointers
+    assert {(f.severity, f.reason) for f in findings} == {(Severity.ERROR, CONTRADICTS)}
 
 
 def test_missing_node_pin_is_denied_only_by_the_webhook_profile() -> None:
     bare = workload(B200, gpus=8, replicas=2)
-    assert gpu(lint(bare)) == []  # lint time: NVCA adds the affinity at deployment
-    (finding,) = only(lint(bare, "nvcf-webhook"), "gpu-node-affinity")
+    assert gpu(lint_objects(bare)) == []  # lint time: NVCA adds the affinity at deployment
+    (finding,) = found(lint_objects(bare, profile="nvcf-webhook"), "gpu-node-affinity")
     assert (finding.severity, finding.reason, finding.pointer) == (Severity.ERROR, UNPINNED, "/spec/template/spec")
     assert finding.detail == (
         "no nodeSelector nvca.nvcf.nvidia.io/instance-type=ON-PREM.GPU.B200 or required node affinity "
@@ -232,15 +225,18 @@ def test_missing_node_pin_is_denied_only_by_the_webhook_profile() -> None:
     )
     # every term must pin it (terms are alternatives): the second one does not
     partly = workload(B200, gpus=8, replicas=2, terms=[term(("In", ["ON-PREM.GPU.B200"])), term(("zone", "In", ["a"]))])
-    (finding,) = only(lint(partly, "nvcf-webhook"), "gpu-node-affinity")
+    (finding,) = found(lint_objects(partly, profile="nvcf-webhook"), "gpu-node-affinity")
     assert finding.detail.startswith(
         "required node affinity term 2 of 2 has no nvca.nvcf.nvidia.io/instance-type In [ON-PREM.GPU.B200]"
     )
     assert finding.pointer == f"{TERMS_POINTER}/1"
     # NotIn alone pins nothing; a contradiction is reported once, not also as "not pinned"
-    assert only(lint(workload(B200, gpus=8, replicas=2, terms=[term(("NotIn", ["x"]))]), "nvcf-webhook"), "gpu-node-affinity")
-    contradiction = only(
-        lint(workload(B200, gpus=8, replicas=2, selector="ON-PREM.GPU.H100"), "nvcf-webhook"), "gpu-node-affinity"
+    assert found(
+        lint_objects(workload(B200, gpus=8, replicas=2, terms=[term(("NotIn", ["x"]))]), profile="nvcf-webhook"),
+        "gpu-node-affinity",
+    )
+    contradiction = found(
+        lint_objects(workload(B200, gpus=8, replicas=2, selector="ON-PREM.GPU.H100"), profile="nvcf-webhook"), "gpu-node-affinity"
     )
     assert [f.reason for f in contradiction] == [CONTRADICTS]
 
@@ -248,7 +244,9 @@ def test_missing_node_pin_is_denied_only_by_the_webhook_profile() -> None:
 def test_node_affinity_counts_only_whole_gpus_unless_the_profile_says_so(tmp_path: Path) -> None:
     mig = workload("ON-PREM.GPU.A100_1x", resource="nvidia.com/mig-1g.10gb", selector="ON-PREM.GPU.H100")
     # a MIG slice is not a whole GPU: the resource is flagged, the GPU-count rules do not apply
-    assert {f.rule_id for f in lint(mig, "nvcf-webhook").findings if f.rule_id.startswith("gpu-")} == {"gpu-resource-names"}
+    assert {f.rule_id for f in lint_objects(mig, profile="nvcf-webhook").findings if f.rule_id.startswith("gpu-")} == {
+        "gpu-resource-names"
+    }
     profile = tmp_path / "mig.yaml"
     profile.write_text(
         "name: mig\ntitle: t\nfollows: tests\nextends: nvcf-webhook\nrules:\n"
@@ -256,7 +254,7 @@ def test_node_affinity_counts_only_whole_gpus_unless_the_profile_says_so(tmp_pat
         "  gpu-node-affinity: {params: {gpu_resources: [nvidia.com/gpu, nvidia.com/mig-1g.10gb]}}\n",
         encoding="utf-8",
     )
-    assert [f.reason for f in lint(mig, str(profile)).findings if f.rule_id.startswith("gpu-")] == [CONTRADICTS]
+    assert [f.reason for f in lint_objects(mig, profile=str(profile)).findings if f.rule_id.startswith("gpu-")] == [CONTRADICTS]
 
 
 def test_pinned_value() -> None:
@@ -284,14 +282,14 @@ def test_env_counts_that_match_pass() -> None:
     single = workload("DGXC.GPU.L40S_1x", env=env(NUM_GPUS="1", NUM_NODES="1", NODES_PER_INSTANCE="1", OTHER="7"))
     multi = workload(B200, gpus=8, replicas=2, env=env(NODES_PER_INSTANCE="2", NUM_GPUS="8", NUM_NODES="2"))
     for obj in (single, multi):
-        assert gpu(lint(obj, strict=True)) == []
+        assert gpu(lint_objects(obj, strict=True)) == []
 
 
 def test_env_counts_that_differ() -> None:
     variables = env(POD_NAME="x", NODES_PER_INSTANCE="3", NUM_GPUS="4", NUM_NODES="2")
-    report = lint(workload(B200, gpus=8, replicas=2, env=variables))
-    found = only(report, "gpu-env-consistency")
-    assert [(f.severity, f.detail, f.pointer) for f in found] == [
+    report = lint_objects(workload(B200, gpus=8, replicas=2, env=variables))
+    findings = found(report, "gpu-env-consistency")
+    assert [(f.severity, f.detail, f.pointer) for f in findings] == [
         (
             Severity.WARNING,
             'container "rank": NODES_PER_INSTANCE=3; ON-PREM.GPU.B200_8x.x2 has 2 nodes',
@@ -304,12 +302,16 @@ def test_env_counts_that_differ() -> None:
         ),
     ]
     assert {
-        f.severity for f in only(lint(workload(B200, gpus=8, replicas=2, env=variables), strict=True), "gpu-env-consistency")
+        f.severity
+        for f in found(lint_objects(workload(B200, gpus=8, replicas=2, env=variables), strict=True), "gpu-env-consistency")
     } == {Severity.ERROR}
-    webhook = only(lint(workload(B200, gpus=8, replicas=2, env=variables), "nvcf-webhook", strict=True), "gpu-env-consistency")
+    webhook = found(
+        lint_objects(workload(B200, gpus=8, replicas=2, env=variables), profile="nvcf-webhook", strict=True),
+        "gpu-env-consistency",
+    )
     assert len(webhook) == 2 and {f.severity for f in webhook} == {Severity.ERROR}
     # single node: one node, one GPU
-    (single,) = only(lint(workload("DGXC.GPU.L40S_1x", env=env(NUM_NODES="2"))), "gpu-env-consistency")
+    (single,) = found(lint_objects(workload("DGXC.GPU.L40S_1x", env=env(NUM_NODES="2"))), "gpu-env-consistency")
     assert single.detail == 'container "rank": NUM_NODES=2; DGXC.GPU.L40S_1x has 1 node'
 
 
@@ -318,17 +320,17 @@ def test_env_counts_that_differ() -> None:
     [(None, ""), ("", ""), ("eight", "eight"), ("8.0", "8.0"), ("-8", "-8"), (" 8", " 8")],
 )
 def test_env_counts_that_are_not_numbers(value: Any, shown: str) -> None:
-    (finding,) = only(lint(workload(B200, gpus=8, replicas=2, env=env(NUM_GPUS=value))), "gpu-env-consistency")
+    (finding,) = found(lint_objects(workload(B200, gpus=8, replicas=2, env=env(NUM_GPUS=value))), "gpu-env-consistency")
     assert finding.detail == f'container "rank": NUM_GPUS="{shown}" is not a whole number; {B200} has 8 GPUs per node'
 
 
 def test_env_not_checked() -> None:
     from_field = [{"name": "NUM_GPUS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.annotations['gpus']"}}}]
-    assert gpu(lint(workload(B200, gpus=8, replicas=2, env=from_field))) == []
+    assert gpu(lint_objects(workload(B200, gpus=8, replicas=2, env=from_field))) == []
     wrong = env(NUM_GPUS="3")
-    assert gpu(lint(workload(B200, gpus=0, replicas=2, env=wrong))) == []  # not a GPU pod
-    assert {r for r, *_ in gpu(lint(workload("g6.full", gpus=8, env=wrong)))} == {"gpu-instance-type"}  # unknown type
-    assert gpu(lint(workload(None, gpus=8, env=wrong))) == []  # no instance type (nvcf lint)
+    assert gpu(lint_objects(workload(B200, gpus=0, replicas=2, env=wrong))) == []  # not a GPU pod
+    assert {r for r, *_ in gpu(lint_objects(workload("g6.full", gpus=8, env=wrong)))} == {"gpu-instance-type"}  # unknown type
+    assert gpu(lint_objects(workload(None, gpus=8, env=wrong))) == []  # no instance type (nvcf lint)
 
 
 def test_env_variable_names_are_params(tmp_path: Path) -> None:
@@ -339,7 +341,7 @@ def test_env_variable_names_are_params(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     obj = workload(B200, gpus=8, replicas=2, env=env(WORLD_NODES="4", NUM_GPUS="1"))
-    assert [f.detail for f in only(lint(obj, str(profile)), "gpu-env-consistency")] == [
+    assert [f.detail for f in found(lint_objects(obj, profile=str(profile)), "gpu-env-consistency")] == [
         f'container "rank": WORLD_NODES=4; {B200} has 2 nodes'
     ]
 
@@ -360,11 +362,11 @@ def test_value_annotation_must_match_the_instance_type() -> None:
     assert "on the object" in conflict.detail and conflict.pointer == "/metadata/annotations/nvcf.nvidia.io~1instance-type-value"
     # the rule: inconsistent instance type, a warning at lint time and a denial at admission
     obj = workload(B200, gpus=8, replicas=2, value="ON-PREM.GPU.H100", selector="ON-PREM.GPU.B200")
-    assert [(s, r) for _, s, r, _ in gpu(lint(obj))] == [("warning", "inconsistent instance type")]
-    assert [(s, r) for _, s, r, _ in gpu(lint(obj, "nvcf-webhook"))] == [("error", "inconsistent instance type")]
+    assert [(s, r) for _, s, r, _ in gpu(lint_objects(obj))] == [("warning", "inconsistent instance type")]
+    assert [(s, r) for _, s, r, _ in gpu(lint_objects(obj, profile="nvcf-webhook"))] == [("error", "inconsistent instance type")]
     # --instance-type comes first: the chart's own value annotation must agree with it too
     flagged = chartguard.lint_manifests([workload(None, gpus=8, replicas=2, value="ON-PREM.GPU.H100")], instance_type=B200)
-    assert [f.reason for f in only(flagged, "gpu-instance-type")] == ["inconsistent instance type"]
+    assert [f.reason for f in found(flagged, "gpu-instance-type")] == ["inconsistent instance type"]
 
 
 @pytest.mark.parametrize(
@@ -384,10 +386,10 @@ def test_gpu_count_label(instance_type: str, label: str, flagged: bool) -> None:
         instance_type, gpus=8 if instance_type == B200 else 1, replicas=2 if instance_type == B200 else 1, gpu_count=label
     )
     for profile in ("nvcf", "nvcf-webhook"):
-        found = only(lint(obj, profile, strict=True), "gpu-count-label")
-        assert bool(found) is flagged
+        findings = found(lint_objects(obj, profile=profile, strict=True), "gpu-count-label")
+        assert bool(findings) is flagged
         if flagged:
-            (finding,) = found
+            (finding,) = findings
             assert finding.severity == Severity.WARNING and finding.pointer == "/metadata/labels/GPU_COUNT"
             assert finding.detail == f"label GPU_COUNT={label} on the object ≠ 16 (ON-PREM.GPU.B200_8x.x2: 8 per node × 2)"
 
@@ -421,7 +423,7 @@ def test_partial_information_resolution() -> None:
 def test_partial_information_checks_the_model_only() -> None:
     # 16 GPUs in one pod and 3 replicas: no count rule can run without the counts
     obj = workload(None, gpus=16, replicas=3, value="ON-PREM.GPU.A100", product="NVIDIA-H100-80GB-HBM3", env=env(NUM_GPUS="3"))
-    assert gpu(lint(obj)) == [
+    assert gpu(lint_objects(obj)) == [
         (
             "gpu-product-selector",
             "warning",
@@ -429,19 +431,19 @@ def test_partial_information_checks_the_model_only() -> None:
             "nodeSelector nvidia.com/gpu.product=NVIDIA-H100-80GB-HBM3; ON-PREM.GPU.A100 has A100 GPUs",
         )
     ]
-    assert gpu(lint(workload(None, gpus=16, replicas=3, value="ON-PREM.GPU.A100", product="NVIDIA-A100-SXM4-80GB"))) == []
+    assert gpu(lint_objects(workload(None, gpus=16, replicas=3, value="ON-PREM.GPU.A100", product="NVIDIA-A100-SXM4-80GB"))) == []
     # the same from NVCA's node affinity alone
     pinned = workload(
         None, gpus=16, terms=[term(("In", ["ON-PREM.GPU.A100"]), ("nvidia.com/gpu.product", "In", ["NVIDIA-L40S"]))]
     )
-    assert [d for *_, d in gpu(lint(pinned))] == [
+    assert [d for *_, d in gpu(lint_objects(pinned))] == [
         "required node affinity nvidia.com/gpu.product in NVIDIA-L40S; ON-PREM.GPU.A100 has A100 GPUs"
     ]
 
 
 def test_partial_information_at_the_gate(tmp_path: Path) -> None:
     obj = workload(None, gpus=8, value="ON-PREM.GPU.A100")
-    (finding,) = only(lint(obj, "nvcf-webhook"), "gpu-instance-type")
+    (finding,) = found(lint_objects(obj, profile="nvcf-webhook"), "gpu-instance-type")
     assert (finding.severity, finding.reason) == (Severity.ERROR, "GPU request with a partly known instance type")
     assert finding.detail == (
         "only the value ON-PREM.GPU.A100 of the instance type is known "
@@ -450,46 +452,46 @@ def test_partial_information_at_the_gate(tmp_path: Path) -> None:
     assert finding.pointer == "/spec/template/spec"
     pinned = workload(None, gpus=8, terms=[term(("In", ["ON-PREM.GPU.A100"]))])
     assert (
-        "(node selector nvca.nvcf.nvidia.io/instance-type)" in only(lint(pinned, "nvcf-webhook"), "gpu-instance-type")[0].detail
+        "(node selector nvca.nvcf.nvidia.io/instance-type)"
+        in found(lint_objects(pinned, profile="nvcf-webhook"), "gpu-instance-type")[0].detail
     )
     # nothing at all is "no instance type"
-    (missing,) = only(lint(workload(None, gpus=8), "nvcf-webhook"), "gpu-instance-type")
+    (missing,) = found(lint_objects(workload(None, gpus=8), profile="nvcf-webhook"), "gpu-instance-type")
     assert (missing.reason, missing.detail) == (
         "GPU request with no known instance type",
         "no instance type: GPU rules not checked",
     )
     # the nvcf lint profile lets both pass; a profile can allow partial information only
-    assert only(lint(obj), "gpu-instance-type") == [] and only(lint(workload(None, gpus=8)), "gpu-instance-type") == []
+    assert (
+        found(lint_objects(obj), "gpu-instance-type") == []
+        and found(lint_objects(workload(None, gpus=8)), "gpu-instance-type") == []
+    )
     profile = tmp_path / "partial.yaml"
     profile.write_text(
         "name: partial\ntitle: t\nfollows: tests\nextends: nvcf-webhook\nrules:\n  gpu-instance-type: {params: {allow_partial: true}}\n",
         encoding="utf-8",
     )
-    assert only(lint(obj, str(profile)), "gpu-instance-type") == []
-    assert [f.detail for f in only(lint(workload(None, gpus=8), str(profile)), "gpu-instance-type")] == [
+    assert found(lint_objects(obj, profile=str(profile)), "gpu-instance-type") == []
+    assert [f.detail for f in found(lint_objects(workload(None, gpus=8), profile=str(profile)), "gpu-instance-type")] == [
         "no instance type: GPU rules not checked"
     ]
     # a CPU-only pod is never gated
-    assert only(lint(workload(None, gpus=0), "nvcf-webhook"), "gpu-instance-type") == []
+    assert found(lint_objects(workload(None, gpus=0), profile="nvcf-webhook"), "gpu-instance-type") == []
 
 
 # --- testcharts/gpu-workloads ------------------------------------------------------------------------------
 
 
-def lint_chart(instance_type: str | None, profile: str = "nvcf", **values: Any) -> Report:
-    return chartguard.lint_chart(TESTCHARTS / "gpu-workloads", values, instance_type=instance_type, profile=profile)
-
-
 def test_gpu_workloads_chart_gate() -> None:
     multi = {"replicas": 2, "gpuLimit": 8, "gpuRequest": 8}
-    assert gpu(lint_chart(B200, **multi)) == []
-    (unpinned,) = gpu(lint_chart(B200, "nvcf-webhook", **multi))
+    assert gpu(lint_gpu_workloads(B200, **multi)) == []
+    (unpinned,) = gpu(lint_gpu_workloads(B200, "nvcf-webhook", **multi))
     assert unpinned[:3] == ("gpu-node-affinity", "error", UNPINNED)
     pinned = {**multi, "instanceTypeSelector": "ON-PREM.GPU.B200", "gpuCountLabel": "16"}
     pinned["env"] = {"NODES_PER_INSTANCE": "2", "NUM_GPUS": "8"}
-    assert gpu(lint_chart(B200, "nvcf-webhook", **pinned)) == []
+    assert gpu(lint_gpu_workloads(B200, "nvcf-webhook", **pinned)) == []
     nvca = {**multi, "nodeAffinityTerms": [term(("In", ["ON-PREM.GPU.B200"]))], "instanceTypeValueAnnotation": "ON-PREM.GPU.B200"}
-    assert gpu(lint_chart(B200, "nvcf-webhook", **nvca)) == []
+    assert gpu(lint_gpu_workloads(B200, "nvcf-webhook", **nvca)) == []
     wrong = {
         **pinned,
         "instanceTypeSelector": "ON-PREM.GPU.H100",
@@ -497,7 +499,7 @@ def test_gpu_workloads_chart_gate() -> None:
         "env": {"NODES_PER_INSTANCE": "3", "NUM_GPUS": None},
     }
     wrong["instanceTypeValueAnnotation"] = "ON-PREM.GPU.H100"
-    report = lint_chart(B200, **wrong)
+    report = lint_gpu_workloads(B200, **wrong)
     assert [(r, s) for r, s, _, _ in gpu(report)] == [
         ("gpu-count-label", "warning"),
         ("gpu-env-consistency", "warning"),
@@ -509,11 +511,13 @@ def test_gpu_workloads_chart_gate() -> None:
         if finding.rule_id.startswith("gpu-"):
             assert finding.location.template == "gpu-workloads/templates/workload.yaml" and finding.location.line > 0
     # partial information from the chart's own value annotation: the model only
-    partial = lint_chart(None, instanceTypeValueAnnotation="OCI.GPU.H100", gpuProduct="NVIDIA-A100", gpuLimit=16, gpuRequest=16)
+    partial = lint_gpu_workloads(
+        None, instanceTypeValueAnnotation="OCI.GPU.H100", gpuProduct="NVIDIA-A100", gpuLimit=16, gpuRequest=16
+    )
     assert [(r, s) for r, s, _, _ in gpu(partial)] == [("gpu-product-selector", "warning")]
-    assert [(r, s) for r, s, _, _ in gpu(lint_chart(None, "nvcf-webhook", instanceTypeValueAnnotation="OCI.GPU.H100"))] == [
-        ("gpu-instance-type", "error")
-    ]
+    assert [
+        (r, s) for r, s, _, _ in gpu(lint_gpu_workloads(None, "nvcf-webhook", instanceTypeValueAnnotation="OCI.GPU.H100"))
+    ] == [("gpu-instance-type", "error")]
 
 
 # --- NVIDIA's multi-node sample (../shared) ---------------------------------------------------------------

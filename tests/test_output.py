@@ -23,15 +23,14 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
+from helpers.cli import Run, cli
+from helpers.paths import ROOT, SHARED
 
 import chartguard
-from chartguard.cli import main
 from chartguard.findings import Severity
 from chartguard.output import FORMATTERS
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_CHARTS = ROOT.parent / "shared" / "charts"
+SHARED_CHARTS = SHARED / "charts"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TEXT_LINE = re.compile(r"^(?P<path>.+):(?P<line>[1-9]\d*): (?P<severity>error|warning|info): .+ \[(?P<rule>[a-z0-9-]+)\]$")
 SUMMARY = re.compile(
@@ -146,15 +145,16 @@ def sarif_schema() -> dict:
     return schema
 
 
-def lint(*args: str, env: dict[str, str] | None = None, color: bool = False) -> Result:
-    """Run ``chartguard lint`` in-process; ``color=True`` keeps click from stripping ANSI codes."""
-    result = CliRunner().invoke(main, ["lint", *args], env=env, color=color)
-    assert result.exit_code in (0, 1), f"exit {result.exit_code}: {result.stderr}{result.exception!r}"
+def run_lint(*args: str, env: dict[str, str] | None = None, color: bool = False) -> Run:
+    """``chartguard lint ARGS`` in-process, expecting a report (exit 0 or 1); ``color=True`` keeps click
+    from stripping ANSI codes."""
+    result = cli("lint", *args, env=env, color=color)
+    assert result.code in (0, 1), f"exit {result.code}: {result.stderr}"
     return result
 
 
 def lint_json(*args: str) -> dict:
-    return json.loads(lint(*args, "--format", "json").stdout)
+    return json.loads(run_lint(*args, "--format", "json").stdout)
 
 
 # --- JSON -----------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def lint_json(*args: str) -> dict:
 
 @pytest.mark.parametrize("chart", CHARTS, indirect=True)
 def test_json_validates_and_counts_match(chart: str, report_schema: dict) -> None:
-    result = lint(chart, "--format", "json")
+    result = run_lint(chart, "--format", "json")
     report = json.loads(result.stdout)
     jsonschema.Draft202012Validator(report_schema).validate(report)
     # the schema documents every field the report has
@@ -177,7 +177,7 @@ def test_json_validates_and_counts_match(chart: str, report_schema: dict) -> Non
     assert summary["rules"] == len(report["rules"]) == len(set(report["rules"]))
     assert {f["ruleId"] for f in report["findings"]} <= set(report["rules"])
     assert report["failOn"] == "error"
-    assert report["failed"] == (counts["error"] > 0) == (result.exit_code == 1)
+    assert report["failed"] == (counts["error"] > 0) == (result.code == 1)
     assert report["target"] == chart and report["chart"]["path"] == chart
     # sorted by file, line, worst severity first, rule id
     keys = [
@@ -238,7 +238,7 @@ def test_json_doc_example_validates(report_schema: dict) -> None:
 
 def test_json_manifests_from_stdin(tiny: Path, report_schema: dict) -> None:
     stream = chartguard.render_chart(tiny).stream()
-    result = CliRunner().invoke(main, ["lint", "-", "--format", "json"], input=stream)
+    result = cli("lint", "-", "--format", "json", stdin=stream)
     report = json.loads(result.stdout)
     jsonschema.Draft202012Validator(report_schema).validate(report)
     assert report["chart"] is None and report["target"] == "<stdin>"
@@ -293,7 +293,7 @@ def check_sarif(sarif: dict, report: dict, schema: dict) -> list[dict]:
 
 @pytest.mark.parametrize("chart", CHARTS, indirect=True)
 def test_sarif_validates_and_points_at_templates(chart: str, sarif_schema: dict) -> None:
-    sarif = json.loads(lint(chart, "--format", "sarif").stdout)
+    sarif = json.loads(run_lint(chart, "--format", "sarif").stdout)
     report = lint_json(chart)
     results = check_sarif(sarif, report, sarif_schema)
     for result, finding in zip(results, report["findings"]):
@@ -309,7 +309,7 @@ def test_sarif_validates_and_points_at_templates(chart: str, sarif_schema: dict)
 
 def test_sarif_tiny_chart_lines(tiny: Path, monkeypatch: pytest.MonkeyPatch, sarif_schema: dict) -> None:
     monkeypatch.chdir(tiny.parent)
-    sarif = json.loads(lint("tiny", "--format", "sarif").stdout)
+    sarif = json.loads(run_lint("tiny", "--format", "sarif").stdout)
     results = check_sarif(sarif, lint_json("tiny"), sarif_schema)
     seen = set()
     for result in results:
@@ -325,12 +325,12 @@ def test_sarif_tiny_chart_lines(tiny: Path, monkeypatch: pytest.MonkeyPatch, sar
 def test_sarif_absolute_paths(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sarif_schema: dict) -> None:
     # an absolute chart path under the working directory still gives repository-relative URIs ...
     monkeypatch.chdir(tiny.parent.parent)
-    sarif = json.loads(lint(str(tiny), "--format", "sarif").stdout)
+    sarif = json.loads(run_lint(str(tiny), "--format", "sarif").stdout)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris == {f"{tiny.parent.name}/tiny/templates/service.yaml", f"{tiny.parent.name}/tiny/templates/deployment.yaml"}
     # ... and one outside it gives absolute file:// URIs
     monkeypatch.chdir(tmp_path)
-    sarif = json.loads(lint(str(tiny), "--format", "sarif").stdout)
+    sarif = json.loads(run_lint(str(tiny), "--format", "sarif").stdout)
     check_sarif(sarif, lint_json(str(tiny)), sarif_schema)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris == {(tiny / "templates/service.yaml").as_uri(), (tiny / "templates/deployment.yaml").as_uri()}
@@ -340,11 +340,11 @@ def test_sarif_and_github_packaged_chart(tiny: Path, monkeypatch: pytest.MonkeyP
     with tarfile.open(tiny.parent / "tiny-0.1.0.tgz", "w:gz") as archive:
         archive.add(tiny, arcname="tiny")
     monkeypatch.chdir(tiny.parent)
-    sarif = json.loads(lint("tiny-0.1.0.tgz", "--format", "sarif").stdout)
+    sarif = json.loads(run_lint("tiny-0.1.0.tgz", "--format", "sarif").stdout)
     for result in check_sarif(sarif, lint_json("tiny-0.1.0.tgz"), sarif_schema):
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tiny-0.1.0.tgz"
         assert re.search(r" in tiny/templates/(service|deployment)\.yaml:\d+$", result["message"]["text"])
-    annotations = lint("tiny-0.1.0.tgz", "--format", "github").stdout.splitlines()[:-1]
+    annotations = run_lint("tiny-0.1.0.tgz", "--format", "github").stdout.splitlines()[:-1]
     for line in annotations:
         match = ANNOTATION.match(line)
         assert match and match["file"] == "tiny-0.1.0.tgz" and match["line"] is None, line
@@ -357,7 +357,7 @@ def test_sarif_and_github_packaged_chart(tiny: Path, monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize("chart", CHARTS, indirect=True)
 @pytest.mark.parametrize("fail_on", ["error", "warning"])
 def test_junit(chart: str, fail_on: str) -> None:
-    result = lint(chart, "--format", "junit", "--fail-on", fail_on)
+    result = run_lint(chart, "--format", "junit", "--fail-on", fail_on)
     assert result.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     root = ET.fromstring(result.stdout.encode("utf-8"))
     report = lint_json(chart)
@@ -381,7 +381,7 @@ def test_junit(chart: str, fail_on: str) -> None:
             assert failure.get("message").startswith(f"{len(failing)} finding(s): ")
             assert len(failure.text.splitlines()) == len(failing)
         assert (len(out.text.splitlines()) if out is not None else 0) == len(mine) - len(failing)
-    assert (result.exit_code == 1) == bool(failing_rules)
+    assert (result.code == 1) == bool(failing_rules)
 
 
 def test_junit_fail_on_never_formatter(tiny: Path) -> None:
@@ -400,7 +400,7 @@ def _object(o: dict) -> str:
 
 @pytest.mark.parametrize("chart", CHARTS, indirect=True)
 def test_text_lines_groups_and_summary(chart: str) -> None:
-    result = lint(chart)
+    result = run_lint(chart)
     report = lint_json(chart)
     assert not ANSI.search(result.stdout)  # CliRunner's stdout is no terminal
     *blocks, summary = result.stdout.rstrip("\n").split("\n\n")
@@ -425,42 +425,42 @@ def test_text_lines_groups_and_summary(chart: str) -> None:
     assert [int(match[k]) for k in ("errors", "warnings", "infos", "objects", "rules")] == [
         counts["errors"], counts["warnings"], counts["infos"], counts["objects"], counts["rules"]
     ]  # fmt: skip
-    assert match["verdict"] == ("FAIL" if result.exit_code else "PASS")
+    assert match["verdict"] == ("FAIL" if result.code else "PASS")
 
 
 def test_text_colour_only_with_color(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tiny.parent)
-    plain = lint("tiny", color=True).stdout  # stdout is no terminal: no colour unless asked
-    coloured = lint("tiny", "--color", color=True).stdout
+    plain = run_lint("tiny", color=True).stdout  # stdout is no terminal: no colour unless asked
+    coloured = run_lint("tiny", "--color", color=True).stdout
     assert not ANSI.search(plain) and ANSI.search(coloured)
     assert ANSI.sub("", coloured) == plain
     assert "\x1b[1;31mFAIL:" in coloured and "\x1b[1;31merror\x1b[0m:" in coloured
     assert "\x1b[1;33mwarning\x1b[0m:" in coloured
-    assert not ANSI.search(lint("tiny", "--no-color", color=True).stdout)
-    assert "\x1b[1;32mPASS:" in lint("tiny", *ONLY_WARNINGS, "--color", color=True).stdout
+    assert not ANSI.search(run_lint("tiny", "--no-color", color=True).stdout)
+    assert "\x1b[1;32mPASS:" in run_lint("tiny", *ONLY_WARNINGS, "--color", color=True).stdout
     for fmt in ("json", "sarif", "junit", "github"):  # colour is for text only
-        assert not ANSI.search(lint("tiny", "--color", "--format", fmt, color=True).stdout)
+        assert not ANSI.search(run_lint("tiny", "--color", "--format", fmt, color=True).stdout)
 
 
 def test_fail_on_changes_exit_code(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tiny.parent)
-    assert lint("tiny").exit_code == 1
-    assert lint("tiny", "--fail-on", "never").exit_code == 0
-    assert lint("tiny", *ONLY_WARNINGS).exit_code == 0
-    assert lint("tiny", *ONLY_WARNINGS, "--fail-on", "warning").exit_code == 1
-    assert lint("tiny", *ONLY_WARNINGS, "--fail-on", "info").exit_code == 1
-    assert lint("tiny", *ONLY_WARNINGS, "--fail-on", "never").exit_code == 0
-    assert lint("tiny", *ONLY_WARNINGS, "--fail-on", "warning").stdout.rstrip().splitlines()[-1].startswith("FAIL: ")
-    assert lint("tiny", *ONLY_WARNINGS).stdout.rstrip().splitlines()[-1].startswith("PASS: ")
+    assert run_lint("tiny").code == 1
+    assert run_lint("tiny", "--fail-on", "never").code == 0
+    assert run_lint("tiny", *ONLY_WARNINGS).code == 0
+    assert run_lint("tiny", *ONLY_WARNINGS, "--fail-on", "warning").code == 1
+    assert run_lint("tiny", *ONLY_WARNINGS, "--fail-on", "info").code == 1
+    assert run_lint("tiny", *ONLY_WARNINGS, "--fail-on", "never").code == 0
+    assert run_lint("tiny", *ONLY_WARNINGS, "--fail-on", "warning").stdout.rstrip().splitlines()[-1].startswith("FAIL: ")
+    assert run_lint("tiny", *ONLY_WARNINGS).stdout.rstrip().splitlines()[-1].startswith("PASS: ")
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
 def test_output_file(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     monkeypatch.chdir(tiny.parent)
     target = tmp_path / f"report.{fmt}"
-    result = lint("tiny", "--format", fmt, "-o", str(target), "--color")
-    assert result.exit_code == 1 and result.stdout == ""
-    assert target.read_text(encoding="utf-8") == lint("tiny", "--format", fmt).stdout
+    result = run_lint("tiny", "--format", fmt, "-o", str(target), "--color")
+    assert result.code == 1 and result.stdout == ""
+    assert target.read_text(encoding="utf-8") == run_lint("tiny", "--format", fmt).stdout
     assert not ANSI.search(target.read_text(encoding="utf-8"))
 
 
@@ -469,7 +469,7 @@ def test_output_file(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("chart", CHARTS, indirect=True)
 def test_github_annotations(chart: str) -> None:
-    *annotations, summary = lint(chart, "--format", "github").stdout.rstrip("\n").split("\n")
+    *annotations, summary = run_lint(chart, "--format", "github").stdout.rstrip("\n").split("\n")
     report = lint_json(chart)
     assert len(annotations) == len(report["findings"])
     for line, f in zip(annotations, report["findings"]):
@@ -486,7 +486,7 @@ def test_github_annotations(chart: str) -> None:
 
 def test_github_escapes_and_stdin(tiny: Path) -> None:
     stream = chartguard.render_chart(tiny).stream()
-    out = CliRunner().invoke(main, ["lint", "-", "--format", "github"], input=stream).stdout
+    out = cli("lint", "-", "--format", "github", stdin=stream).stdout
     for line in out.splitlines()[:-1]:  # no file to annotate for stdin
         assert re.match(r"^::(error|warning) title=[a-z0-9-]+::", line), line
     report = chartguard.lint_chart(tiny)

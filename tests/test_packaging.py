@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers.paths import ROOT
+
 PACKAGE = ROOT / "chartguard"
 
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 import yaml
-from conftest import SHARED
+from helpers.paths import SHARED
 
 from chartguard import pss
 

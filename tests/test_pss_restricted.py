@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers.objects import pod
 
 from chartguard import pss
 from chartguard.manifests import Manifest
@@ -45,13 +46,6 @@ def spec(*containers: dict[str, Any], init=(), ephemeral=(), **fields: Any) -> d
         result["os"] = {"name": fields.pop("os")}
     result.update(fields)
     return result
-
-
-def pod(pod_spec: dict[str, Any], annotations: dict[str, str] | None = None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": "p"}
-    if annotations:
-        metadata["annotations"] = annotations
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
 
 
 #: A container that satisfies every restricted container-level check.
@@ -650,7 +644,7 @@ def test_overridden_baseline_checks_still_run_at_baseline():
 
 
 def test_host_path_volume_is_reported_once_by_restricted_volumes():
-    obj = pod(spec(c(**GOOD), sc=GOOD_POD, volumes=[vol("host", hostPath={"path": "/var/run"})]))
+    obj = pod(**spec(c(**GOOD), sc=GOOD_POD, volumes=[vol("host", hostPath={"path": "/var/run"})]))
     [violation] = pss.evaluate(obj, "restricted", "v1.37")
     assert (violation.check, violation.level, violation.reason, violation.detail, violation.pointer) == (
         "restrictedVolumes",
@@ -663,7 +657,7 @@ def test_host_path_volume_is_reported_once_by_restricted_volumes():
 
 
 def test_capabilities_baseline_is_replaced_at_v1_22():
-    obj = pod(spec(c(allowPrivilegeEscalation=False, capabilities={"add": ["SYS_ADMIN"]}), sc=GOOD_POD))
+    obj = pod(**spec(c(allowPrivilegeEscalation=False, capabilities={"add": ["SYS_ADMIN"]}), sc=GOOD_POD))
     assert [v.check for v in pss.evaluate(obj, "restricted", "v1.21")] == ["capabilities_baseline"]
     [violation] = pss.evaluate(obj, "restricted", "v1.22")
     assert violation.check == "capabilities_restricted"
@@ -675,7 +669,7 @@ def test_capabilities_baseline_is_replaced_at_v1_22():
 
 def test_seccomp_baseline_is_replaced_at_v1_19():
     annotated = pod(
-        spec(c(allowPrivilegeEscalation=False), sc={"runAsNonRoot": True}),
+        **spec(c(allowPrivilegeEscalation=False), sc={"runAsNonRoot": True}),
         annotations={"seccomp.security.alpha.kubernetes.io/pod": "unconfined"},
     )
     assert [v.check for v in pss.evaluate(annotated, "restricted", "v1.18")] == ["seccompProfile_baseline"]
@@ -684,7 +678,7 @@ def test_seccomp_baseline_is_replaced_at_v1_19():
 
 
 def test_proc_mount_restricted_replaces_proc_mount_at_v1_35():
-    obj = pod(spec(c(procMount="Unmasked", **GOOD), sc=GOOD_POD, hostUsers=False))
+    obj = pod(**spec(c(procMount="Unmasked", **GOOD), sc=GOOD_POD, hostUsers=False))
     assert [v.check for v in pss.evaluate(obj, "restricted", "v1.34")] == ["procMount"]
     [violation] = pss.evaluate(obj, "restricted", "v1.35")
     assert (violation.check, violation.message) == (
@@ -699,7 +693,7 @@ def test_proc_mount_restricted_replaces_proc_mount_at_v1_35():
 def test_versions_latest_and_newer_than_known_resolve_to_v1_37():
     assert pss.resolve_version("latest") == pss.resolve_version("v1.99") == pss.resolve_version("v1.37") == 37
     assert pss.active_checks("restricted", pss.resolve_version("latest")) == pss.active_checks("restricted", 37)
-    obj = pod(spec(c(runAsUser=0)))
+    obj = pod(**spec(c(runAsUser=0)))
     assert (
         pss.evaluate(obj, "restricted", "latest")
         == pss.evaluate(obj, "restricted", "v1.99")
@@ -716,12 +710,12 @@ def test_invalid_versions_raise(version):
     with pytest.raises(ValueError):
         pss.resolve_version(version)
     with pytest.raises(ValueError):
-        pss.evaluate(pod(spec(c())), "restricted", version)
+        pss.evaluate(pod(**spec(c())), "restricted", version)
 
 
 def test_invalid_level_raises():
     with pytest.raises(ValueError):
-        pss.evaluate(pod(spec(c())), "Restricted", "v1.30")
+        pss.evaluate(pod(**spec(c())), "Restricted", "v1.30")
 
 
 # --------------------------------------------------------------------------------------------
@@ -729,7 +723,7 @@ def test_invalid_level_raises():
 
 
 def test_bare_pod_gets_psa_message():
-    violations = pss.evaluate(pod(spec(c())), "restricted", "v1.37")
+    violations = pss.evaluate(pod(**spec(c())), "restricted", "v1.37")
     assert pss.message(violations) == (
         'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false), '
         'unrestricted capabilities (container "app" must set securityContext.capabilities.drop=["ALL"]), '
@@ -740,25 +734,25 @@ def test_bare_pod_gets_psa_message():
 
 
 def test_minimal_restricted_pod_is_allowed_at_every_version():
-    obj = pod(spec(c(**GOOD), init=[c("init", **GOOD)], ephemeral=[c("debug", **GOOD)], sc=GOOD_POD))
+    obj = pod(**spec(c(**GOOD), init=[c("init", **GOOD)], ephemeral=[c("debug", **GOOD)], sc=GOOD_POD))
     for minor in range(0, 38):
         assert pss.evaluate(obj, "restricted", f"v1.{minor}") == [], minor
 
 
 def test_windows_pod_needs_only_run_as_non_root_from_v1_25():
-    obj = pod(spec(c(), os="windows", sc={"runAsNonRoot": True}))
+    obj = pod(**spec(c(), os="windows", sc={"runAsNonRoot": True}))
     assert pss.evaluate(obj, "restricted", "v1.25") == []
     assert [v.check for v in pss.evaluate(obj, "restricted", "v1.24")] == [
         "allowPrivilegeEscalation",
         "capabilities_restricted",
         "seccompProfile_restricted",
     ]
-    assert [v.check for v in pss.evaluate(pod(spec(c(), os="windows")), "restricted", "v1.37")] == ["runAsNonRoot"]
+    assert [v.check for v in pss.evaluate(pod(**spec(c(), os="windows")), "restricted", "v1.37")] == ["runAsNonRoot"]
 
 
 def test_user_namespace_pod_may_run_as_root_from_v1_35():
     context = {"seccompProfile": RUNTIME_DEFAULT, "runAsUser": 0, "runAsNonRoot": False}
-    obj = pod(spec(c(**GOOD), sc=context, hostUsers=False))
+    obj = pod(**spec(c(**GOOD), sc=context, hostUsers=False))
     assert [v.message for v in pss.evaluate(obj, "restricted", "v1.34")] == [
         "runAsNonRoot != true (pod must not set securityContext.runAsNonRoot=false)",
         "runAsUser=0 (pod must not set runAsUser=0)",
@@ -831,7 +825,7 @@ def test_cronjob_pointers_are_under_the_job_template():
 
 
 def test_exemptions_remove_containers_from_restricted_checks():
-    obj = pod(spec(c(**GOOD), ephemeral=[c("debug")], sc=GOOD_POD))
+    obj = pod(**spec(c(**GOOD), ephemeral=[c("debug")], sc=GOOD_POD))
     assert [v.detail for v in pss.evaluate(obj, "restricted", "v1.37")] == [
         'container "debug" must set securityContext.allowPrivilegeEscalation=false',
         'container "debug" must set securityContext.capabilities.drop=["ALL"]',
@@ -846,7 +840,7 @@ def test_exemptions_remove_containers_from_restricted_checks():
 def test_rules_honour_the_profile_level_and_version():
     from chartguard.rules.pss import run_as_user
 
-    obj = pod(spec(c(runAsUser=0)))
+    obj = pod(**spec(c(runAsUser=0)))
     manifest = Manifest(obj=obj, text="")
 
     def findings(level: str, version: str):

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.paths import SHARED
 
 from chartguard import helmreval as reval
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "charts"
-TEST_CHART = SHARED / "reval-test-chart"
-MULTI = SHARED / "reval-test-chart-multi-service"
-EXTRA_GVKS = SHARED / "reval-test-chart-extra-gvks-only"
+SHARED_CHARTS = SHARED / "charts"
+TEST_CHART = SHARED_CHARTS / "reval-test-chart"
+MULTI = SHARED_CHARTS / "reval-test-chart-multi-service"
+EXTRA_GVKS = SHARED_CHARTS / "reval-test-chart-extra-gvks-only"
 
 pytestmark = pytest.mark.skipif(
     not TEST_CHART.is_dir(), reason="../shared/charts/reval-test-* (helm-reval's test charts) not present"

@@ -4,10 +4,10 @@ decoding limits, the type allowlist, the Default policy's messages, policies, sa
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.paths import TESTCHARTS
 
 import chartguard
 from chartguard import helmreval as reval
@@ -15,9 +15,8 @@ from chartguard import quantity
 from chartguard.rules.reval import gotypes, goyaml
 from chartguard.rules.reval.decoder import MAX_OBJECT_BYTES, split_documents
 
-CHARTS = Path(__file__).resolve().parent.parent / "testcharts"
-BASIC = str(CHARTS / "reval-basic")
-CRDS = str(CHARTS / "reval-crds")
+BASIC = str(TESTCHARTS / "reval-basic")
+CRDS = str(TESTCHARTS / "reval-crds")
 NS = "sr-1234"
 
 
@@ -100,7 +99,7 @@ def test_input_errors_are_validation_errors() -> None:
 
 
 def test_render_errors() -> None:
-    assert errors(reval.validate(req(str(CHARTS / "library")))) == ["run helm template: library charts are not installable"]
+    assert errors(reval.validate(req(str(TESTCHARTS / "library")))) == ["run helm template: library charts are not installable"]
     result = reval.validate(req(configuration=["not", "a", "map"]))
     assert errors(result)[0].startswith("run helm template: failed to parse ")
     assert (

@@ -9,22 +9,19 @@ reason, while it still raises NotImplementedError.
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
-import queue
 import socket
-import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
-from _chart_server import CHART_PASSWORD, CHART_USER, ChartServer, basic, package_chart
-from _serve import launch
+from helpers.chart_server import CHART_PASSWORD, CHART_USER, ChartServer, basic, package_chart
+from helpers.cli import Run, chartguard_command, run_command
+from helpers.paths import ROOT
+from helpers.pki import write_pki
+from helpers.serve import Served, start_reval_api
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,8 +32,6 @@ from chartguard.server.app import App
 from chartguard.server.reval_api import GoJSONError, RevalOptions, decode_request
 from chartguard.server.run import is_loopback
 
-ROOT = Path(__file__).resolve().parent.parent
-CHARTGUARD = Path(sys.executable).parent / "chartguard"
 TOKEN = "test-token-0123456789"
 NOT_FOUND = b'{"reason":"Not Found","origin":"reval-service","error_id":"unknown:"}\n'
 
@@ -288,68 +283,16 @@ def test_is_loopback() -> None:
 
 
 @pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
 def pki(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("pki")
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    paths = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem", "token": folder / "token"}
-    ca.cert_pem.write_to_path(str(paths["ca"]))
-    cert.cert_chain_pems[0].write_to_path(str(paths["cert"]))
-    cert.private_key_pem.write_to_path(str(paths["key"]))
-    paths["token"].write_text(TOKEN + "\n")
-    return paths
-
-
-class Served:
-    """A running ``chartguard serve`` and an HTTPS client for it."""
-
-    def __init__(self, process: subprocess.Popen, port: int, ca: Path, lines: queue.Queue) -> None:
-        self.process, self.port, self.lines = process, port, lines
-        self.context = ssl.create_default_context(cafile=str(ca))
-
-    def request(self, method: str, path: str, body: Any = None, token: str | None = TOKEN) -> tuple[int, dict, bytes]:
-        connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=150)
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        payload = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        answer = (response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-        connection.close()
-        return answer
-
-
-def start_server(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int, queue.Queue]:
-    command = [str(CHARTGUARD), "serve", "--port", "0", *args]
-    return launch(command, r"serving the helm-reval API on https?://127\.0\.0\.1:(\d+)", env)
+    return write_pki(ca, tmp_path_factory.mktemp("pki"), token=TOKEN)
 
 
 @pytest.fixture(scope="module")
 def served(pki: dict[str, Path]) -> Iterator[Served]:
-    import os
-
-    env = {**os.environ, "SSL_CERT_FILE": str(pki["ca"])}  # trusts the test chart host too
-    args = ["--cert-file", str(pki["cert"]), "--key-file", str(pki["key"]), "--token-file", str(pki["token"])]
-    args += ["--allow-local-charts", "--allow-private-chart-hosts", "--skip-validate-objects", "--preserve-label", "pod-index"]
-    process, port, lines = start_server(args, env)
-    server = Served(process, port, pki["ca"], lines)
-    for _ in range(100):  # ready once /healthz answers
-        try:
-            if server.request("GET", "/healthz", token=None)[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
+    args = ["--allow-local-charts", "--allow-private-chart-hosts", "--skip-validate-objects", "--preserve-label", "pod-index"]
+    server = start_reval_api(pki, *args)  # trusts the test chart host too
     yield server
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    server.stop()
 
 
 def test_served_malformed_json(served: Served) -> None:
@@ -428,13 +371,13 @@ def test_served_https_chart(served: Served, pki: dict[str, Path], ca: trustme.CA
 # --- the serve command's own checks (nothing is bound: they fail first) ---------------------------------------------
 
 
-def run_serve(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CHARTGUARD), "serve", *args], capture_output=True, text=True, timeout=60)
+def run_serve(*args: str) -> Run:
+    return run_command(chartguard_command("serve", *args))
 
 
 def test_serve_refuses_open_api_off_loopback() -> None:
     result = run_serve("--host", "0.0.0.0", "--port", "0")
-    assert result.returncode == 2
+    assert result.code == 2
     assert (
         "chartguard: usage error: refusing to serve /v1/validate and /v1/render on 0.0.0.0 without authentication"
         in result.stderr
@@ -446,18 +389,18 @@ def test_serve_bad_tls_files(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a certificate")
     result = run_serve("--port", "0", "--cert-file", str(bad), "--key-file", str(bad))
-    assert result.returncode == 2 and "cannot load the TLS certificate" in result.stderr and "Traceback" not in result.stderr
+    assert result.code == 2 and "cannot load the TLS certificate" in result.stderr and "Traceback" not in result.stderr
     result = run_serve("--port", "0", "--cert-file", str(bad))
-    assert result.returncode == 2 and "--cert-file and --key-file go together" in result.stderr
+    assert result.code == 2 and "--cert-file and --key-file go together" in result.stderr
 
 
 def test_serve_bad_token_file(tmp_path: Path) -> None:
     empty = tmp_path / "token"
     empty.write_text("\n")
     result = run_serve("--port", "0", "--token-file", str(empty))
-    assert result.returncode == 2 and "the token file must hold one token" in result.stderr
+    assert result.code == 2 and "the token file must hold one token" in result.stderr
     result = run_serve("--port", "0", "--token-file", str(tmp_path / "missing"))
-    assert result.returncode == 2 and "cannot read the token file" in result.stderr
+    assert result.code == 2 and "cannot read the token file" in result.stderr
 
 
 def test_serve_port_in_use() -> None:
@@ -465,7 +408,7 @@ def test_serve_port_in_use() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         result = run_serve("--port", str(busy.getsockname()[1]))
-    assert result.returncode == 2 and "cannot listen on 127.0.0.1:" in result.stderr and "Traceback" not in result.stderr
+    assert result.code == 2 and "cannot listen on 127.0.0.1:" in result.stderr and "Traceback" not in result.stderr
 
 
 @settings(max_examples=300, deadline=None)

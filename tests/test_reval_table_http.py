@@ -8,23 +8,25 @@ files except the random label values. Skipped when ../shared (helm-reval's test 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
-from _chart_server import CHART_PASSWORD, CHART_USER, ChartServer, basic, package_chart
-from test_reval_http import Served, start_server
+from helpers.chart_server import CHART_PASSWORD, CHART_USER, ChartServer, basic, package_chart
+from helpers.paths import SHARED
+from helpers.pki import write_pki
+from helpers.serve import Served, start_reval_api
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "charts"
+SHARED_CHARTS = SHARED / "charts"
 TOKEN = "table-token"
 
-pytestmark = pytest.mark.skipif(not (SHARED / "reval-test-chart").is_dir(), reason="../shared/charts/reval-test-* not present")
+pytestmark = pytest.mark.skipif(
+    not (SHARED_CHARTS / "reval-test-chart").is_dir(), reason="../shared/charts/reval-test-* not present"
+)
 
 
 def normalised(value: Any) -> Any:
@@ -32,64 +34,43 @@ def normalised(value: Any) -> Any:
 
 
 def expected(name: str, file: str) -> Any:
-    return normalised(json.loads((SHARED / name / file).read_text(encoding="utf-8")))
+    return normalised(json.loads((SHARED_CHARTS / name / file).read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, dict[str, Path]]:
-    ca = trustme.CA()
-    folder = tmp_path_factory.mktemp("pki")
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    paths = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem", "token": folder / "token"}
-    ca.cert_pem.write_to_path(str(paths["ca"]))
-    cert.cert_chain_pems[0].write_to_path(str(paths["cert"]))
-    cert.private_key_pem.write_to_path(str(paths["key"]))
-    paths["token"].write_text(TOKEN + "\n")
-    return ca, paths
+def pki(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_pki(ca, tmp_path_factory.mktemp("pki"), token=TOKEN)
 
 
 @pytest.fixture(scope="module")
-def hosts(pki: tuple[trustme.CA, dict[str, Path]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ChartServer]]:
+def hosts(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ChartServer]]:
     """One HTTPS chart host per helm-reval test chart, serving /charts/<dir>-1.0.0.tgz."""
-    ca, _ = pki
     servers = {}
     for directory in ("test-chart", "test-chart-multi-service"):
         copy = tmp_path_factory.mktemp("charts") / directory  # the archive's top folder is the chart dir name
-        shutil.copytree(SHARED / f"reval-{directory}", copy)
+        shutil.copytree(SHARED_CHARTS / f"reval-{directory}", copy)
         servers[directory] = ChartServer(package_chart(copy), ca.issue_cert("localhost"), name=directory).__enter__()
     yield servers
     for server in servers.values():
         server.__exit__()
 
 
-def serve(pki: tuple[trustme.CA, dict[str, Path]], *settings: str) -> Served:
-    _, paths = pki
-    env = {**os.environ, "SSL_CERT_FILE": str(paths["ca"])}  # the chart hosts' CA
-    args = ["--cert-file", str(paths["cert"]), "--key-file", str(paths["key"]), "--token-file", str(paths["token"])]
-    process, port, lines = start_server([*args, "--allow-private-chart-hosts", *settings], env)
-    return Served(process, port, paths["ca"], lines)
+def serve(pki: dict[str, Path], *settings: str) -> Served:
+    return start_reval_api(pki, "--allow-private-chart-hosts", *settings)
 
 
 @pytest.fixture(scope="module")
-def server(pki: tuple[trustme.CA, dict[str, Path]]) -> Iterator[Served]:
+def server(pki: dict[str, Path]) -> Iterator[Served]:
     served = serve(pki)
     yield served
-    _stop(served.process)
+    served.stop()
 
 
 @pytest.fixture(scope="module")
-def preserving_server(pki: tuple[trustme.CA, dict[str, Path]]) -> Iterator[Served]:
+def preserving_server(pki: dict[str, Path]) -> Iterator[Served]:
     served = serve(pki, "--preserve-label", "apps.kubernetes.io/pod-index", "--preserve-annotation", "preserved-annotation")
     yield served
-    _stop(served.process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    served.stop()
 
 
 def post(server: Served, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,11 @@ never a traceback.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, shared_path
+from helpers.cli import cli
+from helpers.paths import SHARED, shared_path
 
 import chartguard
 from chartguard.errors import ChartguardError, RenderError
@@ -127,12 +126,10 @@ def test_podinfo_needs_newer_kubernetes_and_has_test_hooks():
 @pytest.mark.parametrize("name", CHARTS or ["<absent>"])
 def test_every_chart_gives_a_report_or_a_one_line_error(name):
     chart = shared_path("charts", name)
-    result = subprocess.run(
-        [sys.executable, "-m", "chartguard.cli", "lint", str(chart)], capture_output=True, text=True, timeout=60
-    )
+    result = cli("lint", str(chart), in_subprocess=True)
     assert "Traceback" not in result.stderr
-    assert result.returncode in (0, 1, 2)
-    if result.returncode == 2:
+    assert result.code in (0, 1, 2)
+    if result.code == 2:
         lines = result.stderr.strip().splitlines()
         assert lines[0].startswith("chartguard: render error: ") and len(lines) <= 2
     else:

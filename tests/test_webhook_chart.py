@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import shared_path
 from cryptography import x509
+from helpers.cli import cli, run_command
+from helpers.paths import ROOT, shared_path
+from helpers.serve import stop
 
 import chartguard
 from chartguard import ChartguardError
 
-ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK = ROOT / "webhook"
 CHART = WEBHOOK / "chart"
 RELEASE = "cg"
@@ -81,27 +82,9 @@ def test_pss_restricted_strict_has_no_findings(mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_cli_lint_pss_restricted_strict_exits_0(mode):
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chartguard.cli",
-            "lint",
-            str(CHART),
-            "--profile",
-            "pss-restricted",
-            "--strict",
-            "--set",
-            f"certificates.mode={mode}",
-            "--no-color",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    args = ["--profile", "pss-restricted", "--strict", "--set", f"certificates.mode={mode}", "--no-color"]
+    run = cli("lint", str(CHART), *args, cwd=ROOT, env={"NO_COLOR": "1"}, in_subprocess=True)
+    assert run.code == 0, run.stdout + run.stderr
     assert "PASS: 0 errors, 0 warnings, 0 infos" in run.stdout
 
 
@@ -110,14 +93,8 @@ def test_cli_console_script_exits_0():
     exe = Path(sys.executable).with_name("chartguard")
     if not exe.exists():
         pytest.skip("no chartguard console script beside the interpreter")
-    run = subprocess.run(
-        [str(exe), "lint", "webhook/chart", "--profile", "pss-restricted", "--strict"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    run = run_command([str(exe), "lint", "webhook/chart", "--profile", "pss-restricted", "--strict"], cwd=ROOT)
+    assert run.code == 0, run.stdout + run.stderr
 
 
 def test_the_restricted_check_is_not_vacuous():
@@ -625,7 +602,7 @@ def test_rendered_args_and_certificate_serve_the_webhook(tmp_path):
     """The Deployment's arguments and the self-signed Secret, run as `chartguard serve`: the probes'
     paths answer over HTTPS, the certificate verifies against caBundle for <svc>.<ns>.svc, and the
     webhook paths answer a real AdmissionReview."""
-    help_text = subprocess.run([sys.executable, "-m", "chartguard.cli", "serve", "--help"], capture_output=True, text=True).stdout
+    help_text = cli("serve", "--help", in_subprocess=True).stdout
     if "--endpoints" not in help_text:
         pytest.skip("this chartguard serve has no admission endpoints yet")
     sample = shared_path("admission-samples", "02-whorf-deployment-create-real.json")
@@ -679,9 +656,4 @@ def test_rendered_args_and_certificate_serve_the_webhook(tmp_path):
         # helm-reval's API is not served by the webhook pod.
         assert _https(port, ca_pem, "POST", "/v1/validate", b"{}")[0] == 404
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

@@ -14,10 +14,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import http.client
 import json
 import os
-import queue
 import re
 import select
 import shutil
@@ -33,7 +31,10 @@ from typing import Any
 import jsonpatch
 import pytest
 import trustme
-from _serve import launch
+from helpers.objects import minimal_review
+from helpers.paths import SHARED
+from helpers.pki import write_pki
+from helpers.serve import WEBHOOK_MAX_BODY, Served, start_webhook
 
 from chartguard import admission
 from chartguard.profile import load_profile
@@ -42,10 +43,8 @@ from chartguard.server.app import App, healthz
 from chartguard.server.run import KEEP_ALIVE_TIMEOUT, CertReloader, ServeConfig
 from chartguard.server.webhook import WebhookOptions, denial_rules, envelope, rules_of
 
-CHARTGUARD = Path(sys.executable).parent / "chartguard"
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "admission-samples"
+SAMPLES = SHARED / "admission-samples"
 SAMPLES = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/admission-samples")
-MAX_BODY = 64 * 1024
 SECRET_VALUE = "hunter2-TOP-SECRET-do-not-log"
 
 
@@ -66,31 +65,6 @@ needs_core = pytest.mark.skipif(
 
 
 # --- reviews ------------------------------------------------------------------------------------------------
-
-
-def minimal_review(uid: str = "0b2d7c39-1111-4e0f-9a43-4d0d6b8f0001") -> dict[str, Any]:
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "p", "namespace": "default"},
-        "spec": {"containers": [{"name": "c", "image": "nginx"}]},
-    }
-    return {
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": "", "version": "v1", "kind": "Pod"},
-            "resource": {"group": "", "version": "v1", "resource": "pods"},
-            "name": "p",
-            "namespace": "default",
-            "operation": "CREATE",
-            "userInfo": {"username": "admin"},
-            "object": pod,
-            "oldObject": None,
-            "dryRun": False,
-        },
-    }
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -385,83 +359,9 @@ def test_webhook_does_not_load_the_helm_engine() -> None:
 # --- the real server over HTTPS -----------------------------------------------------------------------------
 
 
-def write_pki(ca: trustme.CA, folder: Path) -> dict[str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    paths = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem"}
-    ca.cert_pem.write_to_path(str(paths["ca"]))
-    cert.cert_chain_pems[0].write_to_path(str(paths["cert"]))
-    cert.private_key_pem.write_to_path(str(paths["key"]))
-    return paths
-
-
-class Served:
-    """A running ``chartguard serve`` and HTTPS clients for it."""
-
-    def __init__(self, process: subprocess.Popen, port: int, ca: Path, lines: queue.Queue) -> None:
-        self.process, self.port, self.lines = process, port, lines
-        self.context = ssl.create_default_context(cafile=str(ca))
-        self.log: list[str] = []
-
-    def connection(self) -> http.client.HTTPSConnection:
-        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=30)
-
-    def request(
-        self, method: str, path: str, body: Any = None, content_type: str = "application/json"
-    ) -> tuple[int, dict, bytes]:
-        connection = self.connection()
-        try:
-            payload = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-            connection.request(method, path, body=payload, headers={"Content-Type": content_type})
-            response = connection.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        finally:
-            connection.close()
-
-    def drain_log(self) -> list[str]:
-        while True:
-            try:
-                self.log.append(self.lines.get_nowait())
-            except queue.Empty:
-                return self.log
-
-    def serves(self) -> bool:
-        """Still answering: /healthz and a valid review."""
-        status, _, body = self.request("POST", "/validate", minimal_review())
-        return self.request("GET", "/healthz")[::2] == (200, b"OK") and status == 200 and json.loads(body)["response"]["uid"]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-def start(pki: dict[str, Path], *extra: str) -> Served:
-    args = [str(CHARTGUARD), "serve", "--port", "0", "--endpoints", "webhook", "--cert-file", str(pki["cert"])]
-    args += ["--key-file", str(pki["key"]), "--max-body-bytes", str(MAX_BODY), "--body-timeout", "1", *extra]
-    process, port, lines = launch(args, r"serving the admission webhook on https://127\.0\.0\.1:(\d+)")
-    served = Served(process, port, pki["ca"], lines)
-    for _ in range(100):
-        try:
-            if served.request("GET", "/readyz")[0] == 200:
-                return served
-        except OSError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError("chartguard serve never became ready")
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
 @pytest.fixture(scope="module")
 def served(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = start(write_pki(ca, tmp_path_factory.mktemp("pki")))
+    server = start_webhook(write_pki(ca, tmp_path_factory.mktemp("pki")))
     yield server
     server.stop()
 
@@ -596,12 +496,12 @@ def test_served_bad_reviews_are_400_and_the_server_keeps_serving(served: Served)
 
 def test_served_oversized_body_is_413(served: Served) -> None:
     big = minimal_review()
-    big["request"]["object"]["metadata"]["annotations"] = {"blob": "x" * (MAX_BODY + 10)}
+    big["request"]["object"]["metadata"]["annotations"] = {"blob": "x" * (WEBHOOK_MAX_BODY + 10)}
     status, headers, body = served.request("POST", "/validate", big)
     assert status == 413 and json.loads(body)["reason"] == "Request Entity Too Large"
     # no Content-Length: a chunked body that turns out too large
     connection = served.connection()
-    chunks = (b"x" * 8192 for _ in range(MAX_BODY // 8192 + 4))
+    chunks = (b"x" * 8192 for _ in range(WEBHOOK_MAX_BODY // 8192 + 4))
     connection.request("POST", "/mutate", body=chunks, headers={"Content-Type": "application/json"}, encode_chunked=True)
     response = connection.getresponse()
     assert response.status == 413
@@ -629,9 +529,7 @@ def read_status(sock: ssl.SSLSocket) -> tuple[int, bytes]:
 def test_served_slow_client_is_408(served: Served, style: str) -> None:
     """Headers announce a large body that never (fully) arrives: 408 after --body-timeout (1 s)."""
     sock = raw_tls(served)
-    head = (
-        f"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {MAX_BODY - 1}\r\n\r\n"
-    )
+    head = f"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {WEBHOOK_MAX_BODY - 1}\r\n\r\n"
     sock.sendall(head.encode() + b'{"apiVersion"')
     started = time.monotonic()
     if style == "dribble":  # one byte every 0.2 s until the server answers (one thread: SSL sockets are not thread-safe)
@@ -739,7 +637,7 @@ def test_served_certificate_reload(tmp_path: Path) -> None:
     and a connection opened before the change keeps working."""
     old_ca, new_ca = trustme.CA(), trustme.CA()
     pki = write_pki(old_ca, tmp_path / "live")
-    served = start(pki, "--cert-reload-interval", "0.2")
+    served = start_webhook(pki, "--cert-reload-interval", "0.2")
     try:
         old_context = served.context
         new_pki = write_pki(new_ca, tmp_path / "next")
@@ -786,7 +684,7 @@ def test_cert_reloader_keeps_the_old_chain_on_a_half_written_pair(tmp_path: Path
 
 
 def test_served_deny_existing_violations(ca: trustme.CA, tmp_path: Path) -> None:
-    served = start(write_pki(ca, tmp_path), "--deny-existing-violations")
+    served = start_webhook(write_pki(ca, tmp_path), "--deny-existing-violations")
     try:
         review = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0003", already=True)
         response = post(served, "validate", review)[1]["response"]

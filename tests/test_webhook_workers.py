@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import trustme
-from test_webhook_server import Served, minimal_review, start, write_pki
+from helpers.objects import minimal_review
+from helpers.pki import write_pki
+from helpers.serve import Served, start_webhook
 
 from chartguard.server.metrics import Metrics
 
@@ -82,7 +84,7 @@ def test_metrics_unknown_labels_count_as_other_and_rows_are_checked() -> None:
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    served = start(write_pki(trustme.CA(), tmp_path_factory.mktemp("workers-pki")), "--workers", "2")
+    served = start_webhook(write_pki(trustme.CA(), tmp_path_factory.mktemp("workers-pki")), "--workers", "2")
     yield served  # type: ignore[misc]
     served.stop()
 
@@ -113,7 +115,7 @@ def test_a_worker_that_dies_is_started_again(workers: Served) -> None:
 
 
 def test_sigterm_stops_every_worker(tmp_path: Path) -> None:
-    served = start(write_pki(trustme.CA(), tmp_path), "--workers", "3")
+    served = start_webhook(write_pki(trustme.CA(), tmp_path), "--workers", "3")
     pids = children(served.process.pid)
     assert len(pids) == 3 and served.serves()
     served.process.send_signal(signal.SIGTERM)
@@ -136,7 +138,7 @@ def test_supervisor_gives_up_when_workers_keep_dying(caplog: pytest.LogCaptureFi
 
 
 def test_stopping_refuses_new_connections_while_workers_drain(tmp_path: Path) -> None:
-    served = start(write_pki(trustme.CA(), tmp_path), "--workers", "2", "--body-timeout", "30")
+    served = start_webhook(write_pki(trustme.CA(), tmp_path), "--workers", "2", "--body-timeout", "30")
     slow = []
     for _ in range(4):  # requests in flight (bodies that never come): the workers' graceful shutdown waits
         sock = socket.create_connection(("127.0.0.1", served.port))
@@ -157,7 +159,7 @@ def test_stopping_refuses_new_connections_while_workers_drain(tmp_path: Path) ->
 
 
 def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
-    served = start(write_pki(trustme.CA(), tmp_path), "--workers", "2")
+    served = start_webhook(write_pki(trustme.CA(), tmp_path), "--workers", "2")
     pids = children(served.process.pid)
     assert len(pids) == 2 and served.serves()
     served.process.kill()  # SIGKILL: no chance to pass a signal on
