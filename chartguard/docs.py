@@ -7,11 +7,12 @@ from importlib import resources
 
 from .profile import Profile, builtin_names, load_profile
 from .rules import RULES, Rule
+from .rules.base import ObjectRule
 
 
 def applies_to(rule: Rule) -> str:
     """Which objects a rule looks at, in words."""
-    if rule.scope == "release":
+    if not isinstance(rule, ObjectRule):
         return "applies to the chart and the release as a whole"
     if rule.pods:
         return "applies to every pod and pod template (Pod, Deployment, StatefulSet, Job, CronJob, ...)"

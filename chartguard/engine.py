@@ -16,7 +16,7 @@ from .fixes import plan_fixes
 from .function import FunctionSpec
 from .manifests import Manifest
 from .profile import Profile
-from .rules.base import Rule, RuleContext, Violation
+from .rules.base import ObjectRule, ReleaseRule, Rule, RuleContext, Violation
 from .rules.pss.evaluate import checks_for
 from .sourcemap import template_line
 from .workloads import Pod, is_pod_bearing
@@ -69,9 +69,9 @@ def run_rules(
         rule = config.rule
         context = context_for(rule)
         results: list[tuple[Violation, Manifest | None]] = []
-        if rule.scope == "release":
+        if isinstance(rule, ReleaseRule):
             results.extend((v, None) for v in rule.check(context))
-        else:
+        elif isinstance(rule, ObjectRule):
             for checked, kind, pods in subjects:
                 if rule.applies_to(kind, pods):
                     results.extend((violation, checked) for violation in rule.check(checked, context))

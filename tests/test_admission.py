@@ -27,7 +27,7 @@ from chartguard.admission import ReviewError, review
 from chartguard.findings import Severity
 from chartguard.fixes import apply_patch
 from chartguard.profile import Profile, RuleConfig, load_profile
-from chartguard.rules.base import Fix, Rule, Violation
+from chartguard.rules.base import Fix, ObjectRule, Violation
 
 SAMPLES = SHARED / "admission-samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []
@@ -412,7 +412,7 @@ def counting_profile(seen: list[str], fixed: list[str]) -> Profile:
         fixed.append(obj["metadata"]["name"])
         return Fix.patch({"op": "remove", "path": "/metadata/labels/bad"})
 
-    rule = Rule(
+    rule = ObjectRule(
         id="no-bad-label",
         title="no bad label",
         reason="bad label",

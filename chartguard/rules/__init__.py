@@ -8,7 +8,7 @@ Rules are grouped by what they follow, one module per rule named after its id:
 - ``reval/``     helm-reval's checks with its exact messages (``reval-volumes`` → ``reval/volumes.py``)
 - ``pss/``       Kubernetes Pod Security Standards, one rule per PSA check (``pss-privileged``)
 
-To add a rule: write the module (a docstring, a check, ``RULE = Rule(...)``), add it to its group's
+To add a rule: write the module (a docstring, a check, ``RULE = ObjectRule(...)``), add it to its group's
 ``RULES`` in the group's ``__init__.py``, turn it on in a profile under ``chartguard/policies/``,
 and refresh docs/rules.md (``chartguard rules --markdown > docs/rules.md``).
 """

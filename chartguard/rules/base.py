@@ -1,8 +1,8 @@
-"""What a rule is: metadata plus a ``check`` function, and what a check yields.
+"""What a rule is: metadata plus a typed ``check`` function, and what a check yields.
 
-A rule module defines ``RULE = Rule(...)``; its module docstring is the rule's user documentation.
-Object rules (``scope="object"``) get one manifest at a time, filtered by ``kinds`` or ``pods``;
-release rules (``scope="release"``) get the whole release once.
+A rule module defines ``RULE = ObjectRule(...)`` or ``RULE = ReleaseRule(...)``; its module
+docstring is the rule's user documentation. Object rules get one manifest at a time, filtered by
+``kinds`` or ``pods`` (``ObjectCheck``); release rules get the whole release once (``ReleaseCheck``).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ ReleaseCheck = Callable[[RuleContext], Iterable[Violation]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule's metadata and its check.
+    """A rule's metadata: what ``ObjectRule`` and ``ReleaseRule`` share.
 
     ``reason`` is short and stable ("Service type is not ClusterIP"); ``detail`` in each
     violation says which values offend. ``params_schema`` is a JSON Schema for the profile's
@@ -116,27 +116,48 @@ class Rule:
     reason: str
     severity: Severity
     remediation: str
-    check: Callable[..., Iterable[Violation]]
     doc: str = ""
-    scope: Literal["object", "release"] = "object"
-    kinds: frozenset[str] | None = None
-    pods: bool = False
     params_schema: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     reference: str = ""
     category: str = "nvcf"
     fix: FixFn | None = None  # repairs the object so this rule passes (see chartguard/fixes.py)
 
+    @property
+    def scope(self) -> Literal["object", "release"]:
+        return "release" if isinstance(self, ReleaseRule) else "object"
+
     def applies_to(self, kind: str, pod_bearing: bool) -> bool:
-        if self.pods and not pod_bearing:
-            return False
-        return self.kinds is None or kind in self.kinds
+        """Whether the engine runs this rule on an object of ``kind`` (release rules: never)."""
+        return False
 
     @property
     def summary(self) -> str:
         """First paragraph of the docstring, on one line."""
         first = self.doc.strip().split("\n\n", 1)[0]
         return " ".join(first.split())
+
+
+@dataclass(frozen=True)
+class ObjectRule(Rule):
+    """A rule the engine runs on each object it applies to: the ``kinds`` given (all when None),
+    and only pod-bearing objects with ``pods``."""
+
+    check: ObjectCheck = field(kw_only=True)
+    kinds: frozenset[str] | None = None
+    pods: bool = False
+
+    def applies_to(self, kind: str, pod_bearing: bool) -> bool:
+        if self.pods and not pod_bearing:
+            return False
+        return self.kinds is None or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class ReleaseRule(Rule):
+    """A rule the engine runs once on the whole release (the chart, counts, relations)."""
+
+    check: ReleaseCheck = field(kw_only=True)
 
 
 def params_schema(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -189,9 +210,9 @@ def validate_registry(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
         seen.add(rule.id)
         if not _RULE_ID.match(rule.id):
             problems.append("id is not kebab-case")
-        if rule.scope not in ("object", "release"):
-            problems.append(f"unknown scope {rule.scope!r}")
-        unknown = sorted((rule.kinds or frozenset()) - KNOWN_KINDS)
+        if not isinstance(rule, (ObjectRule, ReleaseRule)):
+            problems.append("neither an ObjectRule nor a ReleaseRule")
+        unknown = sorted((getattr(rule, "kinds", None) or frozenset()) - KNOWN_KINDS)
         if unknown:
             problems.append(f"unknown kinds {unknown}")
         if not (rule.title and rule.reason and rule.remediation and rule.doc.strip()):

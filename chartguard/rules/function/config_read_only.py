@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 
 
 def under_config(mount_path: str) -> bool:
@@ -39,7 +39,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="config-read-only",
     title="/config stays read-only",
     reason="writable mount under /config",

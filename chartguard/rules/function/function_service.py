@@ -33,7 +33,7 @@ from typing import Any
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import as_mapping
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 #: The workloads whose pods a Service is matched against (exact apiVersion and kind, as helm-reval).
 WORKLOADS = frozenset(
@@ -175,7 +175,7 @@ def _integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="function-service",
     title="The function's Service exists and reaches the inference port",
     reason="helm chart service not found",
@@ -184,6 +184,5 @@ RULE = Rule(
     "inferencePort, and point its targetPort at a containerPort (number or name) of the pods it selects.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Helm-Based Function Creation > Prerequisites; helm-reval service/port matching",
 )

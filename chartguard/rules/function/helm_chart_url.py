@@ -24,7 +24,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from ...findings import Severity
 from ...semver import parse_version
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 #: ``/<org>/[<team>/]charts/<file>`` on an NGC Helm host.
 _NGC_PATH = re.compile(r"^/(?P<org>[^/]+)/(?:(?P<team>[^/]+)/)?charts/(?P<file>[^/]+)$")
@@ -142,7 +142,7 @@ def _chart_mismatch(parts: SplitResult, name: str, version: str) -> str:
     return ""
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="helm-chart-url",
     title="helmChart URL is fetchable, NGC-form, and names this chart",
     reason="helm chart URL rejected by NVCF",
@@ -151,6 +151,5 @@ RULE = Rule(
     "with the name and version of the chart's Chart.yaml.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Helm-Based Function Creation > Create a Helm-based Function; helm-reval URL validation",
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -32,7 +32,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             yield Violation(detail=f"imagePullSecrets[{i}] {state}", pointer=f"{pod.spec_pointer}/imagePullSecrets/{i}")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="image-pull-secret-empty",
     title="imagePullSecrets entries name a secret",
     reason="imagePullSecrets entry has no name",

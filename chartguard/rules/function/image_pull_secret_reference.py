@@ -25,7 +25,7 @@ from ...findings import Severity
 from ...manifests import Manifest
 from ...values import NGC_PULL_SECRET_KEY
 from ...workloads import Container, Pod, pods_of
-from ..base import Fix, Rule, RuleContext, Violation
+from ..base import Fix, ObjectRule, RuleContext, Violation
 from ..repair import Patch, repair
 from .image_registry import NgcImage, in_function_org, ngc_image
 
@@ -95,7 +95,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return repair(obj, build)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="image-pull-secret-reference",
     title="Pods pulling from NGC reference NVCF's pull secret",
     reason="NGC image without NVCF's pull secret",

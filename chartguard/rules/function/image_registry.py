@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from ..nvcf.image_tag import image_reference
 from .helm_chart_url import ngc_chart
 
@@ -71,7 +71,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             yield Violation(detail=detail, pointer=f"{container.pointer}/image")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="image-registry",
     title="NGC images are in the chart's NGC org and team",
     reason="image not in the helm chart's NGC org/team",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...findings import Severity
-from ..base import Rule, RuleContext, Violation, params_schema
+from ..base import ReleaseRule, RuleContext, Violation, params_schema
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
@@ -25,7 +25,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
         )
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="inference-port-reserved",
     title="Inference port is not an NVCF-reserved port",
     reason="inference port is reserved by NVCF",
@@ -33,7 +33,6 @@ RULE = Rule(
     remediation="Serve inference on another port (e.g. 8000) and use it as the Service port and inferencePort.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     params_schema=params_schema(
         ports={"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 65535}, "description": "reserved ports"}
     ),

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...values import NGC_PULL_SECRET_KEY
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 from .image_registry import in_function_org, ngc_image
 
 GLOBAL_KEY = f"global.{NGC_PULL_SECRET_KEY}"
@@ -55,7 +55,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
         )
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="ngc-pull-secret-key",
     title="Charts pulling from NGC define ngcImagePullSecretName",
     reason="no ngcImagePullSecretName for NGC images",
@@ -64,6 +64,5 @@ RULE = Rule(
     "for subcharts) and reference it in each pod's imagePullSecrets.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Helm-Based Function Creation > Secret Management",
 )

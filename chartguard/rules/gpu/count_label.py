@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ...findings import Severity
 from ...manifests import Manifest, pointer
 from ...workloads import as_mapping
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import (
     COMMON_DEFAULTS,
     GPU_COUNT_LABEL,
@@ -44,7 +44,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-count-label",
     title="GPU_COUNT label matches the instance type",
     reason="GPU_COUNT label differs from the instance type",

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import env_pointer, env_vars
-from ..base import Rule, RuleContext, Violation, string_list
+from ..base import ObjectRule, RuleContext, Violation, string_list
 from .facts import COMMON_DEFAULTS, gpu_params_schema, gpus_of, literal_count, plural, resolution_of
 
 
@@ -50,7 +50,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-env-consistency",
     title="Env node and GPU counts match the instance type",
     reason="env count differs from the instance type",

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import COMMON_DEFAULTS, gpu_params_schema, requests_any_gpu, requests_of, resolution_of
 
 
@@ -59,7 +59,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(detail=f"{resolution.why}: GPU rules not checked", pointer=pods[0].spec_pointer)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-instance-type",
     title="GPU workloads have a known instance type",
     reason="GPU request with no known instance type",

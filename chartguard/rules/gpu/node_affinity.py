@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from ...findings import Severity
 from ...manifests import Manifest, pointer
 from ...workloads import Pod, as_mapping
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import (
     COMMON_DEFAULTS,
     INSTANCE_TYPE_NODE_LABEL,
@@ -91,7 +91,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             yield Violation(detail=what + suffix, pointer=where, reason="GPU pod does not select its instance type's nodes")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-node-affinity",
     title="GPU pods select their instance type's nodes",
     reason="node selector contradicts the instance type",

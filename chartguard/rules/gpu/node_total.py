@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...workloads import as_mapping
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 from .facts import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, workloads_of
 
 
@@ -42,7 +42,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
             )
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="gpu-node-total",
     title="Single-node: the release's GPUs fit the node",
     reason="release needs more GPUs than the node has",
@@ -51,7 +51,6 @@ RULE = Rule(
     "larger (or multi-node) instance type.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     params_schema=gpu_params_schema(),
     defaults=dict(COMMON_DEFAULTS),
     reference="admission-and-gpu.md 4.5 (quota in GPUs), 5.4 (G5)",

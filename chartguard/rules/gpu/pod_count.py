@@ -18,7 +18,7 @@ from typing import Any
 
 from ...findings import Severity
 from ...workloads import as_mapping
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 from .facts import COMMON_DEFAULTS, GpuWorkload, gpu_params_schema, literal_count, plural, workloads_of
 
 _INDEX_LABELS = ("apps.kubernetes.io/pod-index", "leaderworkerset.sigs.k8s.io/worker-index")
@@ -85,7 +85,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
             )
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="gpu-pod-count",
     title="Multi-node: one GPU pod per node",
     reason="GPU pods do not match the node count",
@@ -94,7 +94,6 @@ RULE = Rule(
     "instance type; NVIDIA's sample: nodesPerInstance).",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     params_schema=gpu_params_schema(),
     defaults=dict(COMMON_DEFAULTS),
     reference="admission-and-gpu.md 4.4, 4.7, 5.4 (G4, G4b)",

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import COMMON_DEFAULTS, gpu_params_schema, gpus_of, plural, resolution_of
 
 
@@ -31,7 +31,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-pod-fits-node",
     title="GPUs per pod fit one node",
     reason="pod needs more GPUs than a node has",

@@ -21,7 +21,7 @@ from typing import Any
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import Pod, as_mapping
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import (
     COMMON_DEFAULTS,
     GPU_PRODUCT_LABEL,
@@ -66,7 +66,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             yield Violation(detail=f"{what}; {named} has {gpu} GPUs", pointer=where)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-product-selector",
     title="GPU product selectors match the instance type",
     reason="gpu.product selector contradicts the instance type",

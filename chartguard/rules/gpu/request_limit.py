@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest, pointer
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import COMMON_DEFAULTS, gpu_params_schema, quantity, requests_of
 
 
@@ -44,7 +44,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                     yield Violation(detail=f"{container.label}: {resource} request {request} != limit {limit}", pointer=at)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-request-limit",
     title="GPU counts are integers, request equals limit",
     reason="GPU request differs from its limit",

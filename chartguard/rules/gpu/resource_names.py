@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest, pointer
-from ..base import Rule, RuleContext, Violation, string_list
+from ..base import ObjectRule, RuleContext, Violation, string_list
 from .facts import COMMON_DEFAULTS, gpu_params_schema, gpu_resource_kind, requests_of
 
 _WHAT = {"mig": "a MIG slice", "shared": "a shared (time-sliced) GPU", "other": "another vendor's GPU"}
@@ -38,7 +38,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-resource-names",
     title="Only allowed GPU resources",
     reason="GPU resource not allowed",

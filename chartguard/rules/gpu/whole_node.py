@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .facts import COMMON_DEFAULTS, gpu_params_schema, gpus_of, plural, resolution_of
 
 
@@ -29,7 +29,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="gpu-whole-node",
     title="Multi-node GPU pods take whole nodes",
     reason="multi-node GPU pod does not take a whole node",

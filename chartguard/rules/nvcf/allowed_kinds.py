@@ -21,7 +21,7 @@ from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Fix, Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
+from ..base import Fix, ObjectRule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -67,7 +67,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return Fix.not_safe(f"removing {article} {kind} changes what the chart deploys")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="allowed-kinds",
     title="Only supported Kubernetes kinds",
     reason="kind not supported",

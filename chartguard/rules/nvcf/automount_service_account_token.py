@@ -16,7 +16,7 @@ from typing import Any
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import Pod, as_mapping, pods_of
-from ..base import Fix, Rule, RuleContext, Violation
+from ..base import Fix, ObjectRule, RuleContext, Violation
 from ..repair import Patch, Unsafe, repair
 
 FIELD = "automountServiceAccountToken"
@@ -56,7 +56,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return repair(obj, build)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="automount-service-account-token",
     title="No service-account token mounted",
     reason="service-account token automounted",

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...findings import Severity
-from ..base import Fix, Rule, RuleContext, Violation
+from ..base import Fix, ReleaseRule, RuleContext, Violation
 
 #: Hook events Helm knows (pkg/release/v1/hook.go); objects with others are dropped by Helm.
 KNOWN_HOOKS = frozenset({
@@ -44,7 +44,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return Fix.remove_object()
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="chart-hooks",
     title="No chart hooks or test hooks",
     reason="chart hooks are not run",
@@ -53,7 +53,6 @@ RULE = Rule(
     "in the release), or drop it; delete test hooks or keep them out of the packaged chart.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Security Constraints > Restrictions (No chart hooks are allowed)",
     fix=fix,
 )

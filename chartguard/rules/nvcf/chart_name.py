@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from ...findings import Severity
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -23,7 +23,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
     yield Violation(detail=detail, location=ctx.chart.chart_yaml_location("name"))
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="chart-name",
     title="Chart name is lowercase letters, digits and dashes",
     reason="chart name has special characters",
@@ -31,6 +31,5 @@ RULE = Rule(
     remediation="Rename the chart (Chart.yaml `name` and its folder) using lowercase letters, digits and dashes.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Create a Helm-based Function (Important: chart name)",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...findings import Severity
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
@@ -17,7 +17,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(detail="type: library", location=ctx.chart.chart_yaml_location("type"))
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="chart-type",
     title="Chart is installable (not a library chart)",
     reason="library charts are not installable",
@@ -25,6 +25,5 @@ RULE = Rule(
     remediation="Use an application chart that depends on the library chart.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="Helm docs, Library Charts",
 )

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...semver import parse_version
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
@@ -28,7 +28,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
     yield Violation(detail=detail, location=ctx.chart.chart_yaml_location("version"))
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="chart-version",
     title="Chart version has no pre-release",
     reason="chart version not accepted",
@@ -36,6 +36,5 @@ RULE = Rule(
     remediation="Use a release version such as 1.4.2 (no `-suffix`); put build labels in appVersion instead.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Helm-Based Function Creation > Prerequisites",
 )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...semver import STRICT_SEMVER, parse_version
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
@@ -23,7 +23,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
     yield Violation(detail=f"version: {version}", location=ctx.chart.chart_yaml_location("version"))
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="chart-version-semver",
     title="Chart version is MAJOR.MINOR.PATCH",
     reason="chart version is not full SemVer 2",
@@ -31,6 +31,5 @@ RULE = Rule(
     remediation="Write the version as MAJOR.MINOR.PATCH, e.g. 0.1.0 instead of 0.1.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="NVCF docs, Create a Helm-based Function (chart URL format)",
 )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import env_pointer, env_vars
-from ..base import Rule, RuleContext, Violation, params_schema, string_list
+from ..base import ObjectRule, RuleContext, Violation, params_schema, string_list
 
 
 @lru_cache(maxsize=4096)
@@ -43,7 +43,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                     )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="env-literal-secrets",
     title="Credentials come from Secrets",
     reason="credential in a literal environment value",

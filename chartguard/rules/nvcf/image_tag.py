@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 
 
 class ImageReference(NamedTuple):
@@ -66,7 +66,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 yield Violation(detail=f"{container.label}: {image} ({state})", pointer=f"{container.pointer}/image")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="image-tag",
     title="Images are pinned, not latest",
     reason="image not pinned",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...findings import Severity
-from ..base import Rule, RuleContext, Violation, params_schema
+from ..base import ReleaseRule, RuleContext, Violation, params_schema
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
@@ -22,7 +22,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
         )
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="object-count",
     title="At most 300 objects",
     reason="too many objects",
@@ -30,7 +30,6 @@ RULE = Rule(
     remediation="Split the function or drop generated objects; NVCF refuses releases over the limit.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     params_schema=params_schema(max_objects={"type": "integer", "minimum": 1}),
     defaults={"max_objects": 300},
     reference="NVCF helm-reval decode limits",

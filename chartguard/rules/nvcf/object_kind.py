@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -21,7 +21,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(detail=f"no {' and no '.join(missing)}")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="object-kind",
     title="Documents are Kubernetes objects",
     reason="document is not a Kubernetes object",

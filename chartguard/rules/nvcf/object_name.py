@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -27,7 +27,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
     yield Violation(detail=detail, pointer="/metadata/name" if "name" in manifest.metadata else "/metadata")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="object-name",
     title="Objects have metadata.name",
     reason="missing metadata.name",

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation, params_schema
+from ..base import ObjectRule, RuleContext, Violation, params_schema
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -19,7 +19,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(detail=f"{manifest.size:,} bytes, limit {limit:,}")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="object-size",
     title="Objects at most 1 MiB",
     reason="object too large",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import env_pointer, env_vars
-from ..base import Rule, RuleContext, Violation, params_schema, string_list
+from ..base import ObjectRule, RuleContext, Violation, params_schema, string_list
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -25,7 +25,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                     yield Violation(detail=f"{container.label}: env {name}", pointer=f"{env_pointer(container, index)}/name")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reserved-env-vars",
     title="No reserved NVCF_* environment variables",
     reason="reserved environment variable",

@@ -21,7 +21,7 @@ from ... import quantity
 from ...findings import Severity
 from ...manifests import Manifest, pointer
 from ...workloads import Container, as_mapping, pods_of
-from ..base import Fix, Rule, RuleContext, Violation, params_schema, string_list
+from ..base import Fix, ObjectRule, RuleContext, Violation, params_schema, string_list
 from ..repair import Patch, Unsafe, repair
 
 #: ``fix_limits`` value meaning "the container's own request".
@@ -94,7 +94,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return repair(obj, build)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="resource-limits",
     title="Containers set cpu, memory (and GPU) limits",
     reason="missing resource limits",

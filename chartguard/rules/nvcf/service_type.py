@@ -21,7 +21,7 @@ from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest, pointer
-from ..base import Fix, Rule, RuleContext, Violation
+from ..base import Fix, ObjectRule, RuleContext, Violation
 
 #: Service fields Kubernetes accepts only on LoadBalancer (or NodePort) Services.
 LOAD_BALANCER_FIELDS = (
@@ -65,7 +65,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return Fix.patch(*ops)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="service-type",
     title="Services are ClusterIP only",
     reason="Service type is not ClusterIP",

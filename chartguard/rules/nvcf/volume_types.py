@@ -14,7 +14,7 @@ from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
+from ..base import ObjectRule, RuleContext, Violation, backend_only_schema, backend_verdict, params_schema, string_list
 
 
 def volume_type(volume: dict[str, Any]) -> str:
@@ -69,7 +69,7 @@ def _disallowed(name: str, kind: str, where: str, ctx: RuleContext) -> Iterable[
     yield Violation(detail=f'volume "{name}": {kind}{on}', pointer=f"{where}/{kind}" if kind != "none" else where)
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="volume-types",
     title="Only allowed pod volume types",
     reason="volume type not allowed",

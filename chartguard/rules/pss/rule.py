@@ -18,7 +18,7 @@ from typing import Any
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import Pod, pods_of
-from ..base import Fix, Rule, RuleContext, Violation
+from ..base import Fix, ObjectRule, RuleContext, Violation
 from ..repair import Patch, Unsafe, repair
 from .base import Check, Denial, PodSecuritySettings
 
@@ -64,7 +64,7 @@ def denials_of(pod: Pod, ctx: RuleContext) -> dict[str, Denial]:
     return ctx.memo(("pss-denials", id(pod), id(settings)), evaluate)  # type: ignore[no-any-return]
 
 
-def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> Rule:
+def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> ObjectRule:
     """The chartguard rule for ``check``; its docstring is the check module's (plus what ``fix``,
     when given, does: the first paragraph of its docstring)."""
 
@@ -98,7 +98,7 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodF
     facts += f"; at restricted it replaces {', '.join(f'`{r}`' for r in replaces)}." if replaces else "."
     if fix is not None and fix.__doc__:
         facts += "\n\n" + " ".join(fix.__doc__.strip().split("\n\n", 1)[0].split())
-    return Rule(
+    return ObjectRule(
         id=rule_id,
         title=title,
         reason=f'violates PodSecurity "{check.level}" ({check.id}); findings show PSA\'s own reason',

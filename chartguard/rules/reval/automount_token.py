@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from ..nvcf.automount_service_account_token import fix
 from .common import POD_KINDS, pod_spec
 
@@ -27,7 +27,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(detail="automountServiceAccountToken must be false", pointer=f"{pointer}/automountServiceAccountToken")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-automount-token",
     title="helm-reval: no automounted service account token",
     reason="service account token automounted",

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from ...findings import Severity
 from ...gofmt import go_quote
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .common import POD_KINDS, containers, pod_spec, text
 
 
@@ -27,7 +27,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-container-image",
     title="helm-reval: containers have an image",
     reason="container has no image",

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ReleaseRule, RuleContext, Violation
 
 
 def tokens(manifests: list[Manifest]) -> list[bytes]:
@@ -49,7 +49,7 @@ def _index(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="reval-decode",
     title="helm-reval: objects decode within the limits",
     reason="object rejected by helm-reval's decoder",
@@ -57,7 +57,6 @@ RULE = Rule(
     remediation="Keep each object under 1 MiB and the release at 301 documents or fewer; give every object a metadata.name.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     reference="helm-reval reval/serialize.go decode",
     category="helm-reval",
 )

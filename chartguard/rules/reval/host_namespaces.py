@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .common import POD_KINDS, pod_spec
 
 
@@ -24,7 +24,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             yield Violation(detail=f"{field} must be false", pointer=f"{pointer}/{field}")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-host-namespaces",
     title="helm-reval: no host namespaces",
     reason="host namespace shared",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from ...findings import Severity
 from ...gofmt import go_quote_list
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .common import POD_KINDS, containers, mapping, pod_spec, text
 
 
@@ -32,7 +32,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             yield Violation(detail=f"host ports not allowed: {go_quote_list(names)}", pointer=f"{pointer}/{list_name}/{i}/ports")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-host-ports",
     title="helm-reval: no host ports",
     reason="host ports used",

@@ -21,7 +21,7 @@ from typing import Any
 
 from ...findings import Severity
 from ...gofmt import go_quote_list
-from ..base import Rule, RuleContext, Violation, params_schema
+from ..base import ReleaseRule, RuleContext, Violation, params_schema
 from .common import reval_view
 
 ALLOWED_TYPES = frozenset({
@@ -76,7 +76,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(manifest=first, detail=message(bad), pointer="/kind")
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="reval-object-types",
     title="helm-reval: supported object types",
     reason="unsupported object types",
@@ -84,7 +84,6 @@ RULE = Rule(
     remediation="Remove the objects of other kinds, or deploy with a policy that lists them as extra types.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     params_schema=params_schema(
         extra_gvks={
             "type": "array",

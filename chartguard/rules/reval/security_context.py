@@ -37,7 +37,7 @@ from typing import Any
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import Container, Pod, pod_under_test
-from ..base import Fix, Rule, RuleContext, Violation, params_schema
+from ..base import Fix, ObjectRule, RuleContext, Violation, params_schema
 from ..repair import Patch, Unsafe, repair
 from ..security_context_repairs import drop_all_capabilities, refuse_root, require_non_root, require_seccomp, set_context
 from .common import POD_KINDS, POD_TEMPLATES, containers, mapping, pod_spec, text
@@ -208,7 +208,7 @@ def fix(obj: dict[str, Any], ctx: RuleContext) -> Fix:
     return repair(obj, lambda patch: _lock_down(patch, pod, ctx.params["fix_read_only_root_filesystem"]))
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-security-context",
     title="helm-reval: locked-down container security context",
     reason="container security context not locked down",

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .common import is_typed, mapping, reval_view, text
 
 
@@ -22,7 +22,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         yield Violation(detail="service is not ClusterIP", pointer="/spec/type")
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-service-type",
     title="helm-reval: Services are ClusterIP",
     reason="Service type is not ClusterIP",

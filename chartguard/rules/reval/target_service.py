@@ -24,7 +24,7 @@ from typing import Any
 from ...findings import Severity
 from ...gofmt import go_quote
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation, params_schema
+from ..base import ReleaseRule, RuleContext, Violation, params_schema
 from .common import containers, is_typed, mapping, pod_template, reval_view, text
 
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
@@ -107,7 +107,7 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
     )
 
 
-RULE = Rule(
+RULE = ReleaseRule(
     id="reval-target-service",
     title="helm-reval: the function's Service and port",
     reason="function Service check failed",
@@ -116,7 +116,6 @@ RULE = Rule(
     "exactly as rendered with release mini-service, and point the Service at a container port.",
     check=check,
     doc=__doc__ or "",
-    scope="release",
     params_schema=params_schema(
         extra_gvks={"type": "array", "description": "the policy's extra types; any entry relaxes the Service checks"}
     ),

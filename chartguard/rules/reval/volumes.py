@@ -15,7 +15,7 @@ from typing import Any
 from ...findings import Severity
 from ...gofmt import go_quote_list
 from ...manifests import Manifest
-from ..base import Rule, RuleContext, Violation
+from ..base import ObjectRule, RuleContext, Violation
 from .common import POD_KINDS, mapping, pod_spec, text
 
 ALLOWED = (
@@ -60,7 +60,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         )
 
 
-RULE = Rule(
+RULE = ObjectRule(
     id="reval-volumes",
     title="helm-reval: allowed volume types",
     reason="volume type not allowed",
