@@ -137,7 +137,8 @@ def profile_document(spec: str) -> dict[str, Any]:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema every profile file must satisfy."""
-    return json.loads((_policies() / "profile.schema.json").read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads((_policies() / "profile.schema.json").read_text(encoding="utf-8"))
+    return document
 
 
 def validate_profile_document(document: Any, source: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 #: Masterminds' loose version pattern (semver.NewVersion).
 _LOOSE = re.compile(
@@ -34,7 +35,7 @@ class Version:
     patch: int
     prerelease: str = ""
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         """Sort key: a pre-release sorts before its release; identifiers compare as SemVer says."""
         if not self.prerelease:
             return (self.major, self.minor, self.patch, 1, ())

@@ -17,7 +17,8 @@ _KEY = re.compile(r"^\s*(?:-\s+)?([^\s:#{][^:#]*?)\s*:(?:\s|$)")
 
 def template_line(document: str, line: int, source: str) -> int:
     """Map 1-based ``line`` of rendered ``document`` to a 1-based line of template ``source``."""
-    return _mapper(document, source)(line)
+    mapped: int = _mapper(document, source)(line)
+    return mapped
 
 
 @lru_cache(maxsize=256)

@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 # no lock, no cache: exactly what a new user without constraints.txt would get today
 PIP_CONSTRAINT="" "$work/venv/bin/pip" install -q --no-cache-dir --upgrade setuptools wheel
-PIP_CONSTRAINT="" "$work/venv/bin/pip" install -q --no-cache-dir -e '.[test,dev]'
+PIP_CONSTRAINT="" "$work/venv/bin/pip" install -q --no-cache-dir -e '.[test]'
 {
     echo "# The development/CI install's lock: README \"Install\" uses it (PIP_CONSTRAINT), so a new release"
     echo "# of a dependency cannot change what CI tests. pyproject.toml keeps the compatible ranges that"

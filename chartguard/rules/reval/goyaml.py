@@ -89,7 +89,7 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-class _GoLoader(_Base):  # type: ignore[misc,valid-type]
+class _GoLoader(_Base):  # type: ignore[misc]
     """Safe loader whose plain scalars resolve as go-yaml v2 resolves them."""
 
 
