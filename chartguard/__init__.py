@@ -79,6 +79,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'chartguard' has no attribute {name!r}")
-    from importlib import import_module
+    from importlib import import_module  # deferred: the public names load on first use, so `import chartguard` stays cheap
 
     return getattr(import_module(f".{module}", __name__), name)

@@ -7,10 +7,13 @@ the archive decompresses beyond Helm's total limit (archive bombs). Nothing is w
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import posixpath
 import re
+import tarfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,9 +149,6 @@ def read_archive(data: bytes, display: str) -> tuple[dict[str, bytes], str]:
 
     Returns the files and the archive's single top-level folder.
     """
-    import gzip
-    import tarfile
-    import zlib
 
     stream = _LimitedReader(gzip.GzipFile(fileobj=io.BytesIO(data)), MAX_ARCHIVE_BYTES + 1024 * 1024, display)
     files: dict[str, bytes] = {}

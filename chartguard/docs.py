@@ -57,7 +57,7 @@ def describe_profile(profile: Profile) -> str:
 
 def rule_reference() -> str:
     """The Markdown rule reference (docs/rules.md), rendered from the rules' metadata."""
-    import jinja2
+    import jinja2  # deferred: only the generated reference needs Jinja2
 
     profiles = [load_profile(name) for name in builtin_names()]
     strict_profiles = {p.name: load_profile(p.name, strict=True) for p in profiles}

@@ -16,10 +16,15 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from .errors import ConfigError, InputError, UsageError
 from .findings import Location, ObjectRef
+from .manifests import safe_load
+from .values import read_text_file
 
 
 @dataclass(frozen=True)
@@ -153,10 +158,6 @@ def _deployment(path: str, index: int | None) -> DeploymentSpec:
 
 def _read_payload(path: str, flag: str, unwrap: str) -> tuple[dict[str, Any], str]:
     """Parse a payload file (JSON, or YAML); an API response ``{"function": {...}}`` is unwrapped."""
-    import yaml
-
-    from .manifests import safe_load
-    from .values import read_text_file
 
     text = read_text_file(path, flag)
     try:
@@ -178,7 +179,7 @@ def _read_payload(path: str, flag: str, unwrap: str) -> tuple[dict[str, Any], st
 
 def _validate(document: dict[str, Any], kind: str, source: str) -> None:
     """Raise ConfigError naming the first field that breaks ``schemas/<kind>.schema.json``."""
-    import jsonschema
+    import jsonschema  # deferred: jsonschema (~50 ms) loads only when a payload is validated
 
     error = jsonschema.exceptions.best_match(_validator(kind).iter_errors(document))
     if error is None:
@@ -207,9 +208,8 @@ def _validate(document: dict[str, Any], kind: str, source: str) -> None:
 
 @cache
 def _validator(kind: str) -> Any:
-    from importlib import resources
 
-    import jsonschema
+    import jsonschema  # deferred: jsonschema (~50 ms) loads only when a payload is validated
 
     schema = json.loads(resources.files("chartguard.schemas").joinpath(f"{kind}.schema.json").read_text("utf-8"))
     return jsonschema.Draft202012Validator(schema)

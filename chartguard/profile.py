@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from . import policies
 from .errors import ConfigError, UsageError
 from .findings import Severity
 from .manifests import safe_load
@@ -158,7 +159,7 @@ def validate_profile_document(document: Any, source: str) -> None:
 
 def validate_params(rule: Rule, params: dict[str, Any], source: str) -> None:
     """Raise ConfigError when ``params`` do not satisfy the rule's params schema."""
-    import jsonschema
+    import jsonschema  # deferred: jsonschema (~50 ms) loads only for profile files and params
 
     if not rule.params_schema:
         if params:
@@ -290,6 +291,5 @@ def _is_path(spec: str) -> bool:
 
 def _policies() -> Path:
     """The packaged policies folder (shipped inside the wheel as chartguard.policies)."""
-    from . import policies
 
     return Path(policies.__file__).parent

@@ -18,6 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
+import orjson
+import yaml
+
 from .chart import ChartSource, load_chart
 from .engine import run_rules
 from .errors import InputError, UsageError
@@ -277,8 +280,6 @@ def object_release(obj: dict[str, Any], *, profile: Profile) -> Release:
 def _compact_json(obj: dict[str, Any]) -> str:
     """``obj`` as compact JSON text (orjson when installed: ~10x faster than ``json``)."""
     try:
-        import orjson
-
         return orjson.dumps(obj).decode("utf-8")
     except (ImportError, TypeError):  # orjson.JSONEncodeError is a TypeError (non-str keys, huge ints)
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -334,7 +335,6 @@ def _backend(backend: str | None, function: FunctionSpec | None) -> str | None:
 
 
 def _from_objects(objects: Iterable[dict[str, Any]]) -> list[Manifest]:
-    import yaml
 
     manifests = []
     for i, obj in enumerate(objects):

@@ -103,7 +103,7 @@ def engine_render(
     the subcharts it found, render ``{template name: text}`` and collect the ``crds/`` files.
     The CLI and the helm-reval API word Helm's errors each their own way (HelmEngineError)."""
     import helm_python as helm  # deferred: loading the engine costs ~100 ms, only renders need it
-    from helm_python import _native
+    from helm_python import _native  # deferred: the Helm engine (~100 ms) loads only when a chart is rendered
 
     try:
         loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(str(chart.directory))
@@ -161,9 +161,9 @@ class HelmBinary:
     def render(
         self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
     ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-        import shutil
-        import subprocess
-        import tempfile
+        import shutil  # deferred: only --renderer helm runs a process
+        import subprocess  # deferred: only --renderer helm runs a process
+        import tempfile  # deferred: only --renderer helm runs a process
 
         binary = shutil.which(self.executable)
         if binary is None:

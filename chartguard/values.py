@@ -14,6 +14,7 @@ the pull secret it creates at deployment; ``with_pull_secret_placeholder`` stand
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,7 +190,6 @@ def read_text_file(path: str, flag: str) -> str:
 
 
 def sys_stdin_text() -> str:
-    import sys
 
     return sys.stdin.read()
 
@@ -206,7 +206,7 @@ def _set_parsers() -> dict[str, Callable[[str], dict[str, Any]]]:
 
 
 def _parse_set(parser: Callable[[str], dict[str, Any]], flag: str, expression: str) -> dict[str, Any]:
-    from helm_python import HelmError
+    from helm_python import HelmError  # deferred: the Helm engine (~100 ms) loads only when a chart is rendered
 
     shown = expression if len(expression) <= 80 else f"{expression[:60]}...({len(expression):,} characters)"
     try:

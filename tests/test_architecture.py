@@ -110,3 +110,19 @@ def test_no_module_over_600_lines_and_no_function_over_80():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
                 too_long.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}()")
     assert too_long == []
+
+
+def test_every_deferred_import_says_why():
+    """Imports inside functions are only for a lazy start-up, and each says so in a comment."""
+    silent = []
+    for path in MODULES.values():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    here, before = lines[node.lineno - 1], lines[node.lineno - 2].strip()
+                    if "#" not in here and not before.startswith("#"):
+                        silent.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {here.strip()}")
+    assert silent == []

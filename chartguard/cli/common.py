@@ -9,13 +9,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import ChartguardError, UsageError
 from ..findings import Severity
-from ..release import PolicyOptions
+
+if TYPE_CHECKING:
+    from ..release import PolicyOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -106,6 +108,8 @@ def policy_flags(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def policy_options(flags: dict[str, Any]) -> PolicyOptions:
     """Take the ``policy_flags`` out of ``flags`` as ``PolicyOptions``."""
+    from ..release import PolicyOptions  # deferred: the rule registry loads only for commands that lint
+
     return PolicyOptions(
         profile=flags.pop("profile", None) or "nvcf",
         backend=flags.pop("backend", None),

@@ -14,8 +14,8 @@ from .common import EXIT_CLEAN, guarded
 @guarded
 def rules(rule_id: str | None, markdown: bool) -> int:
     """List the rules, or explain one."""
-    from ..docs import describe_rule, rule_reference
-    from ..rules import BY_ID, RULES
+    from ..docs import describe_rule, rule_reference  # deferred: each command imports what it runs, so `--help` stays fast
+    from ..rules import BY_ID, RULES  # deferred: each command imports what it runs, so `--help` stays fast
 
     if markdown:
         click.echo(rule_reference(), nl=False)
@@ -39,8 +39,12 @@ def rules(rule_id: str | None, markdown: bool) -> int:
 @guarded
 def profiles(name: str | None, backend: str | None, strict: bool, raw: bool) -> int:
     """List the profiles, or show one."""
-    from ..docs import describe_profile
-    from ..profile import builtin_names, load_profile, profile_document
+    from ..docs import describe_profile  # deferred: each command imports what it runs, so `--help` stays fast
+    from ..profile import (  # deferred: each command imports what it runs, so `--help` stays fast
+        builtin_names,
+        load_profile,
+        profile_document,
+    )
 
     if name is None:
         loaded = [load_profile(n) for n in builtin_names()]
@@ -49,7 +53,7 @@ def profiles(name: str | None, backend: str | None, strict: bool, raw: bool) -> 
             click.echo(f"{profile.name:<{width}}  {profile.title}")
         return EXIT_CLEAN
     if raw:
-        import yaml
+        import yaml  # deferred: each command imports what it runs, so `--help` stays fast
 
         click.echo(yaml.safe_dump(profile_document(name), sort_keys=False, allow_unicode=True), nl=False)
         return EXIT_CLEAN

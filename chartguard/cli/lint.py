@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..findings import Severity
-from ..release import Fixed, fix_release, manifest_release, read_stdin, release_for, render_chart, resolve_policy
 from .common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
@@ -23,6 +21,10 @@ from .common import (
     use_colour,
     value_flags,
 )
+
+if TYPE_CHECKING:
+    from ..findings import Severity
+    from ..release import Fixed
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
 
@@ -46,7 +48,8 @@ def lint(target: str, output_format: str, output: str | None, fail_on: str, colo
     With the function definition (--function, --deployment, --service-name, --inference-port)
     the chart is also checked against it: the Service and port, the chart URL, the images' org.
     """
-    from ..output import FORMATTERS
+    from ..output import FORMATTERS  # deferred: each command imports what it runs, so `--help` stays fast
+    from ..release import release_for, resolve_policy  # deferred: each command imports what it runs, so `--help` stays fast
 
     profile, function = resolve_policy(policy_options(flags))
     report = release_for(target, profile, function, **render_keywords(flags)).lint()
@@ -85,7 +88,15 @@ def fix(target: str, output_format: str, output: str | None, diff: bool, fail_on
     the patched manifest stream; what changed, what could not be fixed and the lint of the
     patched stream go to stderr. Exit codes as `lint`, judged on the patched stream.
     """
-    from ..output.fixed import jsonpatch_document, unified_diff
+    from ..output.fixed import (  # deferred: each command imports what it runs, so `--help` stays fast
+        jsonpatch_document,
+        unified_diff,
+    )
+    from ..release import (  # deferred: each command imports what it runs, so `--help` stays fast
+        fix_release,
+        release_for,
+        resolve_policy,
+    )
 
     profile, function = resolve_policy(policy_options(flags))
     release = release_for(target, profile, function, **render_keywords(flags))
@@ -115,6 +126,13 @@ def post_render(fail_on: str, **flags: Any) -> int:
     Helm 3:  helm install NAME CHART --post-renderer "$(command -v chartguard)" --post-renderer-args post-render
     Helm 4:  a postrenderer/v1 plugin (docs/post-render.md)
     """
+    from ..release import (  # deferred: each command imports what it runs, so `--help` stays fast
+        fix_release,
+        manifest_release,
+        read_stdin,
+        resolve_policy,
+    )
+
     profile, function = resolve_policy(policy_options(flags))
     release = manifest_release(read_stdin(), profile=profile, source="<stdin>", function=function)
     fixed = fix_release(release, patched_name="<post-rendered>")
@@ -128,8 +146,8 @@ def post_render(fail_on: str, **flags: Any) -> int:
 
 def _report_fixes(fixed: Fixed, fail_on: Severity | None, colour: bool) -> None:
     """What the fixes changed and could not change, then the lint of the patched stream, on stderr."""
-    from ..output.fixed import change_lines
-    from ..output.text import format_report
+    from ..output.fixed import change_lines  # deferred: each command imports what it runs, so `--help` stays fast
+    from ..output.text import format_report  # deferred: each command imports what it runs, so `--help` stays fast
 
     lines = change_lines(fixed.report) or ["nothing to fix"]
     click.echo("\n".join(lines), err=True)
@@ -149,6 +167,8 @@ def _report_fixes(fixed: Fixed, fail_on: Severity | None, colour: bool) -> None:
 @guarded
 def render(chart: str, profile: str, hooks: bool, notes: bool, output: str | None, **render_flags: Any) -> int:
     """Render a chart as NVCF does and print the manifest stream (CRDs first, install order)."""
+    from ..release import render_chart  # deferred: each command imports what it runs, so `--help` stays fast
+
     rendered = render_chart(chart, profile=profile, **render_keywords(render_flags))
     emit(rendered.stream(include_hooks=hooks), output)
     if notes and rendered.notes:

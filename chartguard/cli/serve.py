@@ -158,11 +158,11 @@ def serve(**flags: Any) -> int:
     /v1/* requires 'Authorization: Bearer <token>'; without it chartguard serves only on a
     loopback address (unless --no-auth). helm-reval's JWKS/OIDC authorisers are not implemented.
     """
-    from ..helmreval import ServerSettings
-    from ..release import PolicyOptions
-    from ..server.reval_api import RevalOptions
-    from ..server.run import ServeConfig
-    from ..server.run import serve as run_server
+    from ..helmreval import ServerSettings  # deferred: only `serve` loads the server stack
+    from ..release import PolicyOptions  # deferred: only `serve` loads the server stack
+    from ..server.reval_api import RevalOptions  # deferred: only `serve` loads the server stack
+    from ..server.run import ServeConfig  # deferred: only `serve` loads the server stack
+    from ..server.run import serve as run_server  # deferred: only `serve` loads the server stack
 
     reval_settings = ("skip_validate_objects", "skip_sanitize_object_metadata", "skip_validate_images", "preserve_labels",
                       "preserve_annotations", "allow_private_chart_hosts")  # fmt: skip

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from ..chart import ChartSource, load_chart, missing_dependencies, read_archive
 from ..errors import ChartguardError, InputError
@@ -75,8 +76,6 @@ def is_url(chart_ref: str) -> bool:
 def local_path(chart_ref: str) -> str:
     """A local path from ``helmChart`` (``file:///x`` → ``/x``)."""
     if chart_ref.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
         parsed = urlparse(chart_ref)
         return unquote((parsed.netloc if parsed.netloc not in ("", "localhost") else "") + parsed.path)
     return chart_ref

@@ -18,8 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from ..gofmt import go_quote
+from ..rules.reval import goyaml
 from ..rules.reval.decoder import DecodedObject, InternalError, decode_documents, decode_stream, split_documents
 from . import policy
+from .fetch import validate_chart_url
 from .helm import RenderFailed, RenderInput, is_url, load_source, render_stream, values_file_error
 from .request import Request, RequestError, bind, parse_kube_version
 
@@ -102,14 +105,11 @@ def _input_errors(request: Request, rendering: bool, settings: ServerSettings) -
         try:
             kube_version = parse_kube_version(request.k8s_version)
         except ValueError as exc:
-            from ..gofmt import go_quote
-
             errors.append(f"invalid kube version {go_quote(request.k8s_version)}: {exc}")
     return errors, kube_version
 
 
 def _url_errors(url: str, settings: ServerSettings) -> list[str]:
-    from .fetch import validate_chart_url
 
     return list(validate_chart_url(url, allow_loopback=settings.allow_private_chart_hosts))
 
@@ -133,7 +133,6 @@ def _given(manifests: Any) -> tuple[list[DecodedObject], list[str]] | bytes:
     """``manifests=``: YAML text (hooks dropped, as Helm's release manifest has none) or objects."""
     if isinstance(manifests, (str, bytes)):
         data = manifests.encode("utf-8", "surrogatepass") if isinstance(manifests, str) else manifests
-        from ..rules.reval import goyaml
 
         tokens = []
         for token in split_documents(data):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, App, Request, Response
+from .reval_api import RevalOptions, add_reval_routes
+from .webhook import add_webhook_routes
 
 if TYPE_CHECKING:
     from .reval_api import RevalOptions
@@ -31,11 +33,7 @@ def create_app(
     ``/readyz``, ``/metrics``; the same ``/healthz``)."""
     app = App(max_body_bytes=max_body_bytes, body_timeout=body_timeout)
     if serve_reval:
-        from .reval_api import RevalOptions, add_reval_routes
-
         add_reval_routes(app, reval or RevalOptions())
     if webhook is not None:
-        from .webhook import add_webhook_routes
-
         add_webhook_routes(app, webhook)
     return app

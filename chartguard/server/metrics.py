@@ -13,6 +13,8 @@ import mmap
 from bisect import bisect_left
 from collections.abc import Iterable
 
+from ..rules import BY_ID
+
 #: Latency histogram buckets (seconds): the apiserver's timeout is 1-30 s, the budget 10 ms at p99.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 ENDPOINTS = ("/validate", "/mutate")
@@ -27,8 +29,6 @@ class Metrics:
     def __init__(self, rule_ids: Iterable[str] | None = None, *, workers: int = 1) -> None:
         """``rule_ids``: the rules a denial can name (default: every registered rule)."""
         if rule_ids is None:
-            from ..rules import BY_ID
-
             rule_ids = BY_ID
         self.rules = sorted({*rule_ids, "unknown", OTHER})
         keys: list[tuple[str, ...]] = [("requests", e, c) for e in ENDPOINTS for c in CODES]

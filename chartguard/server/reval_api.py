@@ -27,6 +27,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .. import __version__
+from .. import helmreval as reval
+from ..gofmt import go_quote
+from ..helmreval import RequestError, ServerSettings
+from ..helmreval.fetch import validate_chart_url
 from .app import App, Authorizer, Request, Response, api_error, healthz, internal_error, json_response
 
 log = logging.getLogger("chartguard.server")
@@ -54,7 +58,6 @@ class RevalOptions:
 
 def add_reval_routes(app: App, options: RevalOptions) -> None:
     """Register ``/v1/validate``, ``/v1/render``, ``/info`` and ``/healthz`` on ``app``."""
-    from ..helmreval import ServerSettings
 
     settings = options.settings if options.settings is not None else ServerSettings()
     executor = options.executor or concurrent.futures.ThreadPoolExecutor(
@@ -99,7 +102,6 @@ def _runner(options: RevalOptions, name: str) -> Runner:
     chosen = options.validate if name == "validate" else options.render
     if chosen is not None:
         return chosen
-    from .. import helmreval as reval
 
     return reval.validate if name == "validate" else reval.render
 
@@ -110,7 +112,6 @@ def _library_keywords(settings: Any) -> dict[str, Any]:
 
 
 def _error_response(exc: BaseException, name: str) -> Response:
-    from ..helmreval import RequestError
 
     if isinstance(exc, RequestError):
         return api_error(400, "Error parsing JSON", "\n".join(exc.messages))
@@ -137,7 +138,6 @@ def _refuse_local_chart(document: dict[str, Any], render: bool) -> dict[str, Any
     with an upper-case scheme (``HTTPS://…``), whose scheme is lower-cased as Go's parser does.
     Go matches JSON names case-insensitively, so every spelling of ``helmChart`` is checked.
     """
-    from ..helmreval.fetch import validate_chart_url
 
     spellings = [key for key in document if isinstance(key, str) and key.lower() == "helmchart"]
     position = {key: index for index, key in enumerate(spellings)}
@@ -229,7 +229,6 @@ def _first_outside_strings(text: str, word: str) -> int:
 
 def _quote_char(char: str) -> str:
     """Go's ``quoteChar`` (byte-wise: a non-ASCII character shows as its first UTF-8 byte)."""
-    from ..gofmt import go_quote
 
     if char == "'":
         return "'\\''"

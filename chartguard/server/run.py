@@ -26,8 +26,12 @@ from typing import Any
 
 from ..errors import InputError, UsageError
 from ..release import PolicyOptions, resolve_policy
+from . import create_app
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, bearer_authorizer
+from .metrics import Metrics
 from .reval_api import RevalOptions
+from .webhook import WebhookOptions
+from .workers import Supervisor
 
 #: Above the apiserver's 90 s ``IdleConnTimeout``: the server must not close a connection the client is reusing.
 KEEP_ALIVE_TIMEOUT = 120
@@ -179,8 +183,6 @@ def serve(config: ServeConfig) -> int:
 
     import uvicorn  # deferred with the rest of the server stack: only `chartguard serve` loads it
 
-    from . import create_app
-
     app = create_app(
         config.reval,
         webhook=webhook,
@@ -216,8 +218,6 @@ def serve(config: ServeConfig) -> int:
             webhook.metrics.use_row(index)
         uvicorn.Server(uvicorn_config).run(sockets=[sockets[index]])
 
-    from .workers import Supervisor
-
     def close_sockets() -> None:  # stopping: refuse new connections at once (the workers drain theirs)
         for listening in sockets:
             listening.close()
@@ -227,8 +227,6 @@ def serve(config: ServeConfig) -> int:
 
 def _webhook_options(config: ServeConfig) -> Any:
     """The webhook's profile, resolved once at start as ``chartguard lint`` resolves it."""
-    from .metrics import Metrics
-    from .webhook import WebhookOptions
 
     profile, _ = resolve_policy(config.policy)
     return WebhookOptions(

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import orjson
 
+from ..admission import ReviewError, review
 from .app import App, Request, Response, healthz
 from .metrics import Metrics
 
@@ -189,7 +190,6 @@ def _answer(request: Request, mode: Mode, options: WebhookOptions, metrics: Metr
     answered.namespace = str(review_request.get("namespace") or "")
     answered.name = str(review_request.get("name") or "")
     answered.operation = str(review_request.get("operation") or "")
-    from ..admission import ReviewError, review
 
     reviewer: Reviewer = options.review or review
 

@@ -12,6 +12,7 @@ meanwhile are not lost), and if workers keep dying (more than ``MAX_RESTARTS`` w
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -139,8 +140,6 @@ def _stop_with_parent(parent: int) -> None:
     """Have the kernel send this worker SIGTERM when the supervisor dies (even by SIGKILL), so no
     orphaned worker keeps serving an old profile on the port; Linux only (elsewhere a no-op)."""
     try:
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
         return

@@ -49,6 +49,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ... import quantity as quantities
 from ...manifests import pointer
 from ...workloads import Container, Pod, as_mapping, pods_of, template_metadata, templates_of
 
@@ -343,7 +344,6 @@ def quantity(value: Any) -> Fraction | None:
         return Fraction(value)
     if isinstance(value, str) and value.isdigit() and value.isascii():  # the usual GPU count: "8"
         return Fraction(int(value))
-    from ... import quantity as quantities
 
     if isinstance(value, float):
         return Fraction(value).limit_denominator(10**9)

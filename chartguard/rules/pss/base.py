@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 from ...gofmt import go_string
@@ -167,7 +168,6 @@ class Exemption:
     containers: tuple[str, ...] = ()
 
     def matches(self, container: Container) -> bool:
-        from fnmatch import fnmatchcase
 
         image = container.spec.get("image")
         image = image if isinstance(image, str) else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...manifests import Manifest
+from . import gotypes, goyaml
 
 #: (apiVersion, kind) → path from the object to its pod template (a Pod is its own template).
 POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -34,7 +35,6 @@ def reval_view(manifest: Manifest) -> tuple[str | None, dict[str, Any]]:
 
 
 def _decode(manifest: Manifest) -> tuple[str | None, dict[str, Any]]:
-    from . import gotypes, goyaml
 
     value: Any = manifest.obj
     if manifest.text:

@@ -11,11 +11,13 @@ Kubernetes type (does not implement metav1.Object)`` (``v1 List``, ``v1 Status``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
 from ..base import ReleaseRule, RuleContext, Violation
+from .decoder import InternalError, decode_documents
 
 
 def tokens(manifests: list[Manifest]) -> list[bytes]:
@@ -30,7 +32,6 @@ def tokens(manifests: list[Manifest]) -> list[bytes]:
 
 
 def check(ctx: RuleContext) -> Iterable[Violation]:
-    from .decoder import InternalError, decode_documents
 
     try:
         _, errors = decode_documents(tokens(ctx.manifests))
@@ -43,7 +44,6 @@ def check(ctx: RuleContext) -> Iterable[Violation]:
 
 
 def _index(message: str) -> int | None:
-    import re
 
     match = re.search(r"(?:index|object) (\d+)", message)
     return int(match.group(1)) if match else None

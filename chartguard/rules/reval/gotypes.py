@@ -18,7 +18,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -222,7 +222,6 @@ def parse_rfc3339(text: str) -> datetime:
 
 
 def _offset(zone: str) -> timezone:
-    from datetime import timedelta
 
     sign = -1 if zone[0] == "-" else 1
     hours, minutes = int(zone[1:3]), int(zone[4:6])
