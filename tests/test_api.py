@@ -54,3 +54,25 @@ def test_unknown_render_keywords_are_refused(testchart):
 
     with pytest.raises(TypeError, match="set_value"):
         chartguard.lint_chart(testchart("release-shape"), set_value=["a=1"])
+
+
+def test_public_names_exports_and_docs_agree():
+    """``chartguard.__all__``, the lazily loaded names and the type-checking imports are the same
+    set; each resolves; every ``chartguard.<name>`` the README shows is public (or a public module)."""
+    import ast
+    import re
+
+    from helpers.paths import ROOT
+
+    public = set(chartguard.__all__) - {"__version__"}
+    assert public == set(chartguard._LAZY)
+    source = (ROOT / "chartguard" / "__init__.py").read_text(encoding="utf-8")
+    checked = next(n for n in ast.parse(source).body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    typed = {alias.asname or alias.name for node in checked.body for alias in node.names}  # type: ignore[attr-defined]
+    assert typed == public
+    for name in chartguard.__all__:
+        assert getattr(chartguard, name) is not None
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\bchartguard\.([A-Za-z_]\w*)", readme)) - {"sarif"}  # chartguard.sarif: a report file name
+    modules = {"pss", "helmreval", "admission", "rules", "values", "policies", "schemas", "cli"}
+    assert shown - public - modules == set()
