@@ -123,7 +123,7 @@ def safe_load(text: str | bytes) -> Any:
     """
     check_depth(text)
     value = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
-    if ("&" in text if isinstance(text, str) else b"&" in text) and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
+    if ("&" in text if isinstance(text, str) else b"&" in text) and expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
         raise yaml.MarkedYAMLError(problem=f"alias bomb: aliases expand beyond {MAX_EXPANDED_NODES:,} nodes")
     return value
 
@@ -174,7 +174,7 @@ def parse_document(text: str, where: str, first_line: int = 1) -> Any:
         raise InputError(f"{where}: {_yaml_message(exc, first_line, text.count(chr(10)))}") from None
     except RecursionError:
         raise InputError(f"{where}: line {first_line}: YAML nested too deeply") from None
-    if "&" in text and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
+    if "&" in text and expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
         raise InputError(f"{where}: line {first_line}: YAML alias bomb (aliases expand beyond {MAX_EXPANDED_NODES:,} nodes)")
     return value
 
@@ -228,7 +228,7 @@ def _yaml_message(exc: yaml.YAMLError, first_line: int, last_line: int) -> str:
     return f"line {first_line + min(mark.line, last_line)}: invalid YAML ({problem})"
 
 
-def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
+def expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
     """Node count of ``value`` with shared (aliased) subtrees counted once per use."""
     if isinstance(value, (dict, list)):
         key = id(value)
@@ -237,7 +237,7 @@ def _expanded_size(value: Any, memo: dict[int, int], depth: int) -> int:
         if depth > 500:
             raise InputError("YAML nesting deeper than 500 levels")
         children = value.values() if isinstance(value, dict) else value
-        size = 1 + sum(_expanded_size(child, memo, depth + 1) for child in children)
+        size = 1 + sum(expanded_size(child, memo, depth + 1) for child in children)
         memo[key] = size
         return size
     return 1

@@ -24,7 +24,7 @@ from chartguard.helmreval import ServerSettings
 from chartguard.helmreval.fetch import FetchError, fetch_chart, is_private_ip, validate_chart_url
 from chartguard.helmreval.fetch import auth as fetch_auth
 from chartguard.helmreval.fetch import https as fetch_https
-from chartguard.helmreval.fetch.auth import _secret_credentials
+from chartguard.helmreval.fetch.auth import secret_credentials
 
 ALLOW = ServerSettings(allow_private_chart_hosts=True)
 
@@ -526,5 +526,5 @@ def test_validate_chart_url_never_raises(url: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_malformed_secrets_never_raise(auth: str) -> None:
-    creds = _secret_credentials(auth)
+    creds = secret_credentials(auth)
     assert creds.error == "" or creds.error.startswith(("illegal base64 data at input byte ", "registry secret"))

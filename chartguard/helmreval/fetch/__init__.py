@@ -47,11 +47,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...gofmt import go_quote
-from .auth import _attempts
-from .https import _AuthIssue, _fetch_https
-from .oci import _fetch_oci
+from .auth import credential_attempts
+from .https import AuthIssue, fetch_https_chart
+from .oci import fetch_oci_chart
 from .transport import FETCH_TIMEOUT, MAX_CHART_BYTES, FetchError, _Client, _Deadline, _TransportError
-from .url import _parse_url, is_private_ip, validate_chart_url
+from .url import is_private_ip, parse_url, validate_chart_url
 
 __all__ = [
     "FETCH_TIMEOUT",
@@ -80,17 +80,17 @@ def fetch_chart(url: str, request: Mapping[str, Any], settings: Any = None, *, t
     problems = validate_chart_url(url, allow_loopback=allow)
     if problems:
         raise FetchError("\n".join(problems))
-    parsed = _parse_url(url)
+    parsed = parse_url(url)
     client = _Client(_Deadline(timeout), allow_loopback=allow)
     remembered: dict[str, None] = {}
-    for creds in _attempts(parsed.host, request if isinstance(request, Mapping) else {}):
+    for creds in credential_attempts(parsed.host, request if isinstance(request, Mapping) else {}):
         try:
             if creds.error:
                 raise FetchError(creds.error)
             if parsed.scheme == "oci":
-                return _fetch_oci(client, parsed, url, creds)
-            return _fetch_https(client, parsed, creds)
-        except _AuthIssue:
+                return fetch_oci_chart(client, parsed, url, creds)
+            return fetch_https_chart(client, parsed, creds)
+        except AuthIssue:
             continue
         except _TransportError as exc:  # pragma: no cover - every transport error is wrapped with its URL
             remembered.setdefault(str(exc))

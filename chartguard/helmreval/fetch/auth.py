@@ -63,12 +63,12 @@ def _go_b64decode(text: str) -> bytes:
             return bytes(out)
 
 
-def _basic(user: bytes, password: bytes) -> str:
+def basic_auth(user: bytes, password: bytes) -> str:
     return "Basic " + base64.b64encode(user + b":" + password).decode("ascii")
 
 
 @dataclass(frozen=True)
-class _Credentials:
+class Credentials:
     username: bytes = b""
     password: bytes = b""
     error: str = ""  # a malformed secret: the attempt fails with this message
@@ -81,30 +81,30 @@ class _Credentials:
 _ASCII_SPACE = b" \t\n\r\v\f"
 
 
-def _secret_credentials(auth: Any) -> _Credentials:
+def secret_credentials(auth: Any) -> Credentials:
     """helm-reval's ``parseAuthToBasicCreds``: base64 of ``user:pass``, both trimmed."""
     try:
         decoded = _go_b64decode(auth if isinstance(auth, str) else "")
     except _Base64Error as exc:
-        return _Credentials(error=str(exc))
+        return Credentials(error=str(exc))
     user, colon, password = decoded.partition(b":")
     if not colon:
-        return _Credentials(error="registry secret does not contain ':'")
-    return _Credentials(user.strip(_ASCII_SPACE), password.strip(_ASCII_SPACE))
+        return Credentials(error="registry secret does not contain ':'")
+    return Credentials(user.strip(_ASCII_SPACE), password.strip(_ASCII_SPACE))
 
 
-def _attempts(host: str, request: Mapping[str, Any]) -> list[_Credentials]:
+def credential_attempts(host: str, request: Mapping[str, Any]) -> list[Credentials]:
     """Credential attempts in helm-reval's order: legacy NGC key, matching secrets, anonymous."""
-    attempts: list[_Credentials] = []
+    attempts: list[Credentials] = []
     api_key = request.get("apiKey")
     if isinstance(api_key, str) and api_key and NGC_HOST.match(host):
-        attempts.append(_Credentials(LEGACY_USERNAME, api_key.encode("utf-8", "surrogatepass")))
+        attempts.append(Credentials(LEGACY_USERNAME, api_key.encode("utf-8", "surrogatepass")))
     config = request.get("helmRegistryAuthConfig")
     secrets = config.get("k8sSecrets") if isinstance(config, Mapping) else None
     for secret in secrets if isinstance(secrets, list) else []:
         auths = secret.get("auths") if isinstance(secret, Mapping) else None
         if isinstance(auths, Mapping) and host in auths:
             entry = auths[host]
-            attempts.append(_secret_credentials(entry.get("auth", "") if isinstance(entry, Mapping) else ""))
-    attempts.append(_Credentials())
+            attempts.append(secret_credentials(entry.get("auth", "") if isinstance(entry, Mapping) else ""))
+    attempts.append(Credentials())
     return attempts

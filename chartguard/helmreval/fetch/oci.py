@@ -13,9 +13,9 @@ from typing import Any
 
 from ...gofmt import go_quote
 from ...semver import STRICT_SEMVER, parse_version, satisfies
-from .auth import _basic, _Credentials
+from .auth import Credentials, basic_auth
 from .transport import MAX_CHART_BYTES, FetchError, _Client, _Response
-from .url import _URL, _parse_url, _parse_url_part, _URLError
+from .url import GoURL, URLError, parse_url, parse_url_part
 
 #: ORAS's limit for manifests and other registry metadata.
 MAX_METADATA_BYTES = 4 * 1024 * 1024
@@ -74,9 +74,9 @@ def _parse_reference(raw: str) -> _Reference:
     if colon and not tag:
         colon = ""
     try:
-        checked = _parse_url_part("dummy://" + registry)
-    except _URLError:
-        checked = _URL()
+        checked = parse_url_part("dummy://" + registry)
+    except URLError:
+        checked = GoURL()
     if not registry or checked.host != registry:
         raise FetchError(f"invalid reference: invalid registry {go_quote(registry)}")
     if not _REPOSITORY.match(repository):
@@ -130,14 +130,14 @@ def _error_response(response: _Response) -> FetchError:
 class _Registry:
     """The registry side of one credential attempt: challenge-driven Basic or Bearer token auth."""
 
-    def __init__(self, client: _Client, registry: str, creds: _Credentials) -> None:
+    def __init__(self, client: _Client, registry: str, creds: Credentials) -> None:
         self.client = client
         self.registry = registry
         self.creds = creds
         self.authorization: dict[str, str] = {}  # scope key → Authorization header value
 
-    def url(self, path: str) -> _URL:
-        return _parse_url(f"https://{self.registry}{path}")
+    def url(self, path: str) -> GoURL:
+        return parse_url(f"https://{self.registry}{path}")
 
     def get(self, path: str, *, scope: str, accept: str = "", limit: int = MAX_METADATA_BYTES) -> _Response:
         url = self.url(path)
@@ -151,7 +151,7 @@ class _Registry:
         if scheme == "basic":
             if self.creds.empty:
                 raise FetchError(f"GET {go_quote(url.string())}: basic credential not found")
-            value = _basic(self.creds.username, self.creds.password)
+            value = basic_auth(self.creds.username, self.creds.password)
         elif scheme == "bearer":
             scopes = [s for s in (scope, params.get("scope", "")) if s]
             value = "Bearer " + self._token(params, scopes)
@@ -163,8 +163,8 @@ class _Registry:
     def _token(self, params: Mapping[str, str], scopes: list[str]) -> str:
         realm = params.get("realm", "")
         try:
-            realm_url = _parse_url(realm)
-        except _URLError as exc:
+            realm_url = parse_url(realm)
+        except URLError as exc:
             raise FetchError(f"invalid token realm {go_quote(realm)}: {exc}") from None
         if realm_url.scheme != "https":
             raise FetchError(f"token realm must use HTTPS, got {go_quote(realm)}")
@@ -173,7 +173,7 @@ class _Registry:
         if query:
             separator = "&" if realm_url.raw_query else ""
             realm_url = replace(realm_url, raw_query=realm_url.raw_query + separator + urllib.parse.urlencode(query))
-        headers = {} if self.creds.empty else {"Authorization": _basic(self.creds.username, self.creds.password)}
+        headers = {} if self.creds.empty else {"Authorization": basic_auth(self.creds.username, self.creds.password)}
         response = self.client.get(realm_url, headers, limit=MAX_TOKEN_BYTES, oras=True)
         if response.status != 200:
             raise _error_response(response)
@@ -216,7 +216,7 @@ def _select_tag(registry: _Registry, reference: _Reference, chart: str, version:
         match = re.match(r"\s*<([^>]*)>\s*;\s*rel=\"?next\"?", link)
         if not match:
             break
-        next_url = _parse_url(urllib.parse.urljoin(response.url.string(), match[1]))
+        next_url = parse_url(urllib.parse.urljoin(response.url.string(), match[1]))
         if next_url.host != registry.registry:
             break
         path = next_url.request_uri()
@@ -250,7 +250,7 @@ def _digest_matches(data: bytes, digest: str) -> bool:
     return hashlib.new(algorithm, data).hexdigest() == expected
 
 
-def _fetch_oci(client: _Client, url: _URL, chart: str, creds: _Credentials) -> bytes:
+def fetch_oci_chart(client: _Client, url: GoURL, chart: str, creds: Credentials) -> bytes:
     reference = _parse_reference(url.host + url.path)
     registry = _Registry(client, reference.registry, creds)
     if not creds.empty:

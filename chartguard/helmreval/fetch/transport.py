@@ -20,7 +20,7 @@ from typing import Any
 
 from ...chart import MAX_COMPRESSED_BYTES
 from ...gofmt import go_quote
-from .url import _URL, _blocked, _parse_ip, _parse_url, _URLError
+from .url import GoURL, URLError, blocked_address, parse_ip, parse_url
 
 #: helm-reval's per-request context (the whole fetch must finish within it).
 FETCH_TIMEOUT = 120.0
@@ -61,7 +61,7 @@ class _Deadline:
 class _TransportError(Exception):
     """A failure below HTTP; the message is Go's (without the ``Get "<url>":`` prefix)."""
 
-    def with_url(self, url: _URL) -> FetchError:
+    def with_url(self, url: GoURL) -> FetchError:
         """Go's ``*url.Error``: ``Get "<url>": <reason>`` (password redacted)."""
         return FetchError(f"Get {go_quote(url.string(redact=True))}: {self}")
 
@@ -115,11 +115,11 @@ def _dial_error(address: str, port: int, exc: OSError) -> _TransportError:
 
 def _safe_connect(host: str, port: int, deadline: _Deadline, allow_loopback: bool) -> socket.socket:
     """helm-reval's ``newSafeDialContext``: every resolved address checked, then dialled directly."""
-    candidates = [host] if _parse_ip(host) is not None else _resolve(host, port, deadline)
+    candidates = [host] if parse_ip(host) is not None else _resolve(host, port, deadline)
     if not candidates:
         raise _TransportError(f"no addresses resolved for {go_quote(host)}")
     for address in candidates:
-        if _blocked(address, allow_loopback):
+        if blocked_address(address, allow_loopback):
             raise _TransportError(
                 f"connection to blocked address {go_quote(address)} is not allowed (resolved from {go_quote(host)})"
             )
@@ -171,7 +171,7 @@ class _Response:
     reason: str
     headers: Message
     body: bytes
-    url: _URL
+    url: GoURL
 
     @property
     def status_line(self) -> str:
@@ -188,7 +188,7 @@ class _Client:
 
     def get(
         self,
-        url: _URL,
+        url: GoURL,
         headers: Mapping[str, str],
         *,
         limit: int,
@@ -204,16 +204,16 @@ class _Client:
             if response.status not in _REDIRECT_STATUSES or not location:
                 return response
             try:
-                _parse_url(location)
-                target = _parse_url(urllib.parse.urljoin(current.string(), location))
-            except _URLError as exc:
+                parse_url(location)
+                target = parse_url(urllib.parse.urljoin(current.string(), location))
+            except URLError as exc:
                 raise _TransportError(f"failed to parse Location header {go_quote(location)}: {exc}").with_url(current) from None
             if sent >= MAX_REDIRECTS:
                 raise _RedirectError(location, f"stopped after {MAX_REDIRECTS} redirects")
             if oras:
                 if target.scheme != "https":
                     raise _RedirectError(location, f"redirected requests must use HTTPS, got {go_quote(target.scheme)}")
-                if _blocked(target.hostname(), self.allow_loopback):
+                if blocked_address(target.hostname(), self.allow_loopback):
                     raise _RedirectError(location, f"redirect to blocked address {go_quote(target.hostname())} is not allowed")
             elif target.scheme == "http":
                 raise _TransportError("redirected chart downloads must use HTTPS").with_url(target)
@@ -224,7 +224,7 @@ class _Client:
             current = target
             sent += 1
 
-    def _round_trip(self, url: _URL, headers: Mapping[str, str], limit: int) -> _Response:
+    def _round_trip(self, url: GoURL, headers: Mapping[str, str], limit: int) -> _Response:
         if url.scheme != "https":
             raise _TransportError(f"unsupported protocol scheme {go_quote(url.scheme)}").with_url(url)
         hostname = url.hostname()
@@ -340,4 +340,4 @@ class _TooLarge(_TransportError):
 def _same_domain(source: str, target: str) -> bool:
     """Go keeps ``Authorization`` on a redirect only to the same host or one of its subdomains."""
     source, target = source.lower(), target.lower()
-    return target == source or (_parse_ip(source) is None and target.endswith("." + source))
+    return target == source or (parse_ip(source) is None and target.endswith("." + source))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ...gofmt import go_quote
 
 
-class _URLError(ValueError):
+class URLError(ValueError):
     pass
 
 
@@ -51,17 +51,17 @@ def _check_escapes(text: str, mode: int) -> None:
         char = text[i]
         if char == "%":
             if i + 2 >= len(text) or not _is_hex(text[i + 1]) or not _is_hex(text[i + 2]):
-                raise _URLError(f"invalid URL escape {go_quote(text[i : i + 3])}")
+                raise URLError(f"invalid URL escape {go_quote(text[i : i + 3])}")
             if mode == _HOST and int(text[i + 1], 16) < 8 and text[i : i + 3] != "%25":
-                raise _URLError(f"invalid URL escape {go_quote(text[i : i + 3])}")
+                raise URLError(f"invalid URL escape {go_quote(text[i : i + 3])}")
             if mode == _ZONE:
                 value = chr(int(text[i + 1 : i + 3], 16))
                 if text[i : i + 3] != "%25" and value != " " and _should_escape(value, _HOST):
-                    raise _URLError(f"invalid URL escape {go_quote(text[i : i + 3])}")
+                    raise URLError(f"invalid URL escape {go_quote(text[i : i + 3])}")
             i += 3
             continue
         if mode in (_HOST, _ZONE) and ord(char) < 0x80 and _should_escape(char, mode):
-            raise _URLError(f"invalid character {go_quote(char)} in host name")
+            raise URLError(f"invalid character {go_quote(char)} in host name")
         i += 1
 
 
@@ -76,7 +76,7 @@ def _valid_optional_port(port: str) -> bool:
 
 
 @dataclass
-class _URL:
+class GoURL:
     """The fields of a Go ``url.URL`` that matter here (``host`` and ``path`` as written, escaped)."""
 
     scheme: str = ""
@@ -138,26 +138,26 @@ class _URL:
         return self.string()
 
 
-def _parse_url(raw: str) -> _URL:
-    """Go's ``url.Parse``; raises :class:`_URLError` with Go's message (``parse "…": …``)."""
+def parse_url(raw: str) -> GoURL:
+    """Go's ``url.Parse``; raises :class:`URLError` with Go's message (``parse "…": …``)."""
     without_fragment, hash_sign, fragment = raw.partition("#")
     try:
-        url = _parse_url_part(without_fragment)
-    except _URLError as exc:
-        raise _URLError(f"parse {go_quote(without_fragment)}: {exc}") from None
+        url = parse_url_part(without_fragment)
+    except URLError as exc:
+        raise URLError(f"parse {go_quote(without_fragment)}: {exc}") from None
     if hash_sign:
         try:
             _check_escapes(fragment, _FRAGMENT)
-        except _URLError as exc:
-            raise _URLError(f"parse {go_quote(raw)}: {exc}") from None
+        except URLError as exc:
+            raise URLError(f"parse {go_quote(raw)}: {exc}") from None
         url.fragment = fragment
     return url
 
 
-def _parse_url_part(raw: str) -> _URL:
+def parse_url_part(raw: str) -> GoURL:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
-        raise _URLError("net/url: invalid control character in URL")
-    url = _URL()
+        raise URLError("net/url: invalid control character in URL")
+    url = GoURL()
     if raw == "":
         return url
     if raw == "*":
@@ -175,7 +175,7 @@ def _parse_url_part(raw: str) -> _URL:
             url.opaque = rest
             return url
         if ":" in rest.split("/", 1)[0]:
-            raise _URLError("first path segment in URL cannot contain colon")
+            raise URLError("first path segment in URL cannot contain colon")
     if (url.scheme or not rest.startswith("///")) and rest.startswith("//"):
         authority, slash, tail = rest[2:].partition("/")
         rest = slash + tail
@@ -195,7 +195,7 @@ def _get_scheme(raw: str) -> tuple[str, str]:
             continue
         if char == ":":
             if i == 0:
-                raise _URLError("missing protocol scheme")
+                raise URLError("missing protocol scheme")
             return raw[:i], raw[i + 1 :]
         return "", raw
     return "", raw
@@ -208,7 +208,7 @@ def _parse_authority(authority: str) -> tuple[str | None, str]:
         return None, host
     userinfo = authority[:at]
     if not all(_is_alnum(c) or c in _USERINFO_CHARS for c in userinfo):
-        raise _URLError("net/url: invalid userinfo")
+        raise URLError("net/url: invalid userinfo")
     user, _, password = userinfo.partition(":")
     _check_escapes(user, _USERINFO)
     _check_escapes(password, _USERINFO)
@@ -219,10 +219,10 @@ def _parse_host(host: str) -> str:
     if host.startswith("["):
         close = host.rfind("]")
         if close < 0:
-            raise _URLError("missing ']' in host")
+            raise URLError("missing ']' in host")
         colon_port = host[close + 1 :]
         if not _valid_optional_port(colon_port):
-            raise _URLError(f"invalid port {go_quote(colon_port)} after host")
+            raise URLError(f"invalid port {go_quote(colon_port)} after host")
         zone = host[:close].find("%25")
         if zone >= 0:
             _check_escapes(host[:zone], _HOST)
@@ -232,7 +232,7 @@ def _parse_host(host: str) -> str:
     else:
         colon = host.rfind(":")
         if colon != -1 and not _valid_optional_port(host[colon:]):
-            raise _URLError(f"invalid port {go_quote(host[colon:])} after host")
+            raise URLError(f"invalid port {go_quote(host[colon:])} after host")
     _check_escapes(host, _HOST)
     return host
 
@@ -256,7 +256,7 @@ _V4_BLOCKED = tuple(
 _V6_BLOCKED = tuple(ipaddress.IPv6Network(n) for n in ("::1/128", "fc00::/7", "::/128", "fe80::/10"))
 
 
-def _parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """An IP literal (IPv4-mapped IPv6 unmapped, zone dropped) or None for anything else."""
     try:
         address = ipaddress.ip_address(host)
@@ -275,7 +275,7 @@ def is_private_ip(host: str) -> bool:
     Blocked: loopback, RFC 1918 / ULA private, unspecified, link-local unicast and multicast,
     interface-local multicast and 100.64.0.0/10; IPv4-mapped and zoned forms are normalised.
     """
-    address = _parse_ip(host)
+    address = parse_ip(host)
     if address is None:
         return False
     if isinstance(address, ipaddress.IPv4Address):
@@ -287,11 +287,11 @@ def is_private_ip(host: str) -> bool:
 
 
 def _is_loopback(host: str) -> bool:
-    address = _parse_ip(host)
+    address = parse_ip(host)
     return address is not None and address.is_loopback
 
 
-def _blocked(host: str, allow_loopback: bool) -> bool:
+def blocked_address(host: str, allow_loopback: bool) -> bool:
     return is_private_ip(host) and not (allow_loopback and _is_loopback(host))
 
 
@@ -301,14 +301,14 @@ def validate_chart_url(url: str, *, allow_loopback: bool = False) -> list[str]:
     ``allow_loopback`` is the test-only ``allow_private_chart_hosts`` setting: loopback literals pass.
     """
     try:
-        parsed = _parse_url(url)
-    except _URLError as exc:
+        parsed = parse_url(url)
+    except URLError as exc:
         return [f"invalid helm chart URL: {exc}"]
     errors = []
     if parsed.scheme not in ("https", "oci"):
         errors.append(f"helm chart URL must use https or oci scheme, got {go_quote(parsed.scheme)}")
     if parsed.hostname() == "":
         errors.append("helm chart URL must have a host")
-    if _blocked(parsed.hostname(), allow_loopback):
+    if blocked_address(parsed.hostname(), allow_loopback):
         errors.append("helm chart URL must not point to private networks")
     return errors

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ...manifests import MAX_EXPANDED_NODES, _expanded_size, check_depth
+from ...manifests import MAX_EXPANDED_NODES, check_depth, expanded_size
 
 try:
     _Base: type = yaml.CSafeLoader
@@ -110,7 +110,7 @@ def load(text: str) -> Any:
         raise GoYAMLError(str(exc).replace("\n", " ")) from None
     except RecursionError:
         raise GoYAMLError("YAML nested too deeply") from None
-    if "&" in text and _expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
+    if "&" in text and expanded_size(value, {}, 0) > MAX_EXPANDED_NODES:
         raise GoYAMLError("document contains excessive aliasing")
     return to_json(value)
 
