@@ -1,57 +1,56 @@
 """Load a chart safely: a directory or a packaged ``.tgz``, its Chart.yaml and its template sources.
 
-Archives are read in memory, member by member, and rejected with a clear error when an entry is
-an absolute path, climbs out with ``..``, is a link or device, is larger than Helm allows, or when
-the archive decompresses beyond Helm's total limit (archive bombs). Nothing is written to disk.
+Every file of the chart tree, subchart archives included, is read once, within one budget, by
+``chart_tree`` (limits, links, devices, archive bombs); the chart is then held in memory and the
+engine is given a packaged copy of it without its values schemas (``ChartSource.engine_archive``).
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import posixpath
 import re
-import tarfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
+from .chart_tree import (
+    MAX_COMPRESSED_BYTES,
+    MAX_FILE_BYTES,
+    MAX_TREE_BYTES,
+    ChartTree,
+    engine_archive,
+    read_directory,
+    read_packaged,
+)
 from .errors import InputError, RenderError
 from .findings import Location
+from .inputs import TooLarge, read_stream
 from .manifests import safe_load
 
-if TYPE_CHECKING:  # archives are rare on the CLI path: tarfile and gzip load only for them
-    import gzip
-    import tarfile
-
-#: Helm's loader limits (pkg/chart/loader: MaxDecompressedChartSize / MaxDecompressedFileSize).
-MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
-MAX_ENTRY_BYTES = 5 * 1024 * 1024
-MAX_ENTRIES = 10_000
-#: A packaged chart larger than this (compressed) is refused before it is read.
-MAX_COMPRESSED_BYTES = 20 * 1024 * 1024
+__all__ = ["MAX_COMPRESSED_BYTES", "MAX_FILE_BYTES", "MAX_TREE_BYTES", "ChartSource", "load_chart", "read_archive"]
 
 
 @dataclass
 class ChartSource:
-    """A chart ready to render.
+    """A chart ready to render: every file of its tree (``tree``, paths relative to the chart,
+    subcharts expanded) and where it came from.
 
-    ``display`` is how paths are shown to the user (the path they gave); ``files`` holds the
-    archive's members (``{path inside archive: bytes}``) for packaged charts and is empty for
-    directories, which are read from ``directory``.
+    ``display`` is how paths are shown to the user (the path they gave); ``root`` is the top folder
+    of a packaged chart (``mychart``), ``""`` for a directory; ``directory`` and ``archive`` are the
+    original chart (for ``--renderer helm``).
     """
 
     display: str
     metadata: dict[str, Any]
+    tree: ChartTree = field(default_factory=ChartTree)
     directory: Path | None = None
     archive: bytes | None = None
-    files: dict[str, bytes] = field(default_factory=dict)
-    root: str = ""  # top folder inside the archive ("mychart")
+    root: str = ""
     _values: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _engine_archive: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -61,17 +60,18 @@ class ChartSource:
     def version(self) -> str:
         return str(self.metadata.get("version") or "")
 
+    def engine_archive(self) -> bytes:
+        """The chart as the engine loads it: packaged, values schemas left out."""
+        if self._engine_archive is None:
+            self._engine_archive = engine_archive(self.tree, self.name)
+        return self._engine_archive
+
     def template_source(self, template: str) -> str | None:
         """Source text of a rendered template name (``mychart/charts/sub/templates/x.yaml``)."""
         relative = self._relative(template)
         if relative is None:
             return None
-        if self.directory is not None:
-            try:
-                return (self.directory / relative).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                return None
-        data = self.files.get(f"{self.root}/{relative}" if self.root else relative)
+        data = self.tree.files.get(relative)
         return None if data is None else data.decode("utf-8", "replace")
 
     def display_path(self, template: str) -> str:
@@ -79,9 +79,9 @@ class ChartSource:
         relative = self._relative(template)
         if relative is None:
             return template
-        if self.directory is not None:
+        if not self.root:
             return posixpath.join(self.display, relative) if self.display != "." else relative
-        return f"{self.display}:{self.root}/{relative}" if self.root else f"{self.display}:{relative}"
+        return f"{self.display}:{self.root}/{relative}"
 
     def chart_yaml_location(self, key: str) -> Location:
         """Location of a top-level key in Chart.yaml (line 1 when absent)."""
@@ -125,95 +125,40 @@ def load_chart(path: str | os.PathLike[str]) -> ChartSource:
     path = Path(path)
     display = os.fspath(path)
     if path.is_dir():
-        chart_yaml = path / "Chart.yaml"
-        if not chart_yaml.is_file():
+        if not (path / "Chart.yaml").is_file():
             raise InputError(f"{display}: not a Helm chart (no Chart.yaml)")
-        metadata = _parse_chart_yaml(chart_yaml.read_bytes(), f"{display}/Chart.yaml")
-        return ChartSource(display=display, metadata=metadata, directory=path)
-    if path.is_file():
-        size = path.stat().st_size
-        if size > MAX_COMPRESSED_BYTES:
-            raise InputError(f"{display}: chart archive is {size:,} bytes (limit {MAX_COMPRESSED_BYTES:,})")
-        data = path.read_bytes()
-        files, root = read_archive(data, display)
-        chart_yaml_data = files.get(f"{root}/Chart.yaml")
-        if chart_yaml_data is None:
-            raise InputError(f"{display}: not a Helm chart archive (no {root}/Chart.yaml)")
-        metadata = _parse_chart_yaml(chart_yaml_data, f"{display}:{root}/Chart.yaml")
-        return ChartSource(display=display, metadata=metadata, archive=data, files=files, root=root)
+        tree = read_directory(display, display)
+        if "Chart.yaml" not in tree.files:
+            raise InputError(f"{display}: not a Helm chart (no Chart.yaml)")
+        metadata = _parse_chart_yaml(tree.files["Chart.yaml"], f"{display}/Chart.yaml")
+        return ChartSource(display=display, metadata=metadata, tree=tree, directory=path)
+    if path.exists():
+        try:
+            with open(path, "rb") as handle:
+                data = read_stream(handle, MAX_COMPRESSED_BYTES)
+        except TooLarge:
+            raise InputError(f"{display}: chart archive is larger than {MAX_COMPRESSED_BYTES:,} bytes") from None
+        except OSError as exc:
+            raise InputError(f"{display}: cannot read ({exc.strerror})") from None
+        return chart_from_archive(data, display)
     raise InputError(f"{display}: no such file or directory")
 
 
+def chart_from_archive(data: bytes, display: str) -> ChartSource:
+    """A packaged chart's bytes (a file, a download) as a ChartSource."""
+    tree, root = read_packaged(data, display)
+    chart_yaml = tree.files.get("Chart.yaml")
+    if chart_yaml is None:
+        raise InputError(f"{display}: not a Helm chart archive (no {root}/Chart.yaml)")
+    metadata = _parse_chart_yaml(chart_yaml, f"{display}:{root}/Chart.yaml")
+    return ChartSource(display=display, metadata=metadata, tree=tree, archive=data, root=root)
+
+
 def read_archive(data: bytes, display: str) -> tuple[dict[str, bytes], str]:
-    """Read a gzipped tar chart into ``{member path: bytes}``, enforcing every safety limit.
-
-    Returns the files and the archive's single top-level folder.
-    """
-
-    stream = _LimitedReader(gzip.GzipFile(fileobj=io.BytesIO(data)), MAX_ARCHIVE_BYTES + 1024 * 1024, display)
-    files: dict[str, bytes] = {}
-    total = 0
-    try:
-        with tarfile.open(fileobj=stream, mode="r|") as archive:
-            for member in archive:
-                name = _safe_member_name(member, display)
-                if member.isdir():
-                    continue
-                if len(files) >= MAX_ENTRIES:
-                    raise InputError(f"{display}: archive has more than {MAX_ENTRIES:,} entries")
-                if member.size > MAX_ENTRY_BYTES:
-                    raise InputError(f"{display}: entry {name} is {member.size:,} bytes (limit {MAX_ENTRY_BYTES:,} per file)")
-                total += member.size
-                if total > MAX_ARCHIVE_BYTES:
-                    raise InputError(f"{display}: archive decompresses beyond {MAX_ARCHIVE_BYTES:,} bytes (archive bomb?)")
-                handle = archive.extractfile(member)
-                files[name] = handle.read() if handle else b""
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{display}: not a valid chart archive ({exc})") from None
-    if not files:
-        raise InputError(f"{display}: the archive holds no files (not a packaged chart)")
-    loose = sorted(name for name in files if "/" not in name)
-    if loose:
-        raise InputError(
-            f"{display}: archive entry {loose[0]!r} is not inside the chart's folder",
-            hint="a packaged chart holds one folder (mychart/Chart.yaml, ...); build it with `helm package`",
-        )
-    roots = {name.split("/", 1)[0] for name in files}
-    if len(roots) != 1:
-        raise InputError(f"{display}: a chart archive must hold exactly one top-level folder, found {sorted(roots)}")
-    return files, roots.pop()
-
-
-def _safe_member_name(member: tarfile.TarInfo, display: str) -> str:
-    name = member.name
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or "\\" in name:
-        raise InputError(f"{display}: archive entry {name!r} has an absolute path")
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise InputError(f"{display}: archive entry {name!r} climbs out of the chart with '..'")
-    if member.issym() or member.islnk():
-        raise InputError(f"{display}: archive entry {name!r} is a link (links are not allowed in charts)")
-    if not (member.isfile() or member.isdir()):
-        raise InputError(f"{display}: archive entry {name!r} is not a regular file")
-    return "/".join(parts)
-
-
-class _LimitedReader(io.RawIOBase):
-    """Wraps the gzip stream and fails once more than ``limit`` bytes were decompressed."""
-
-    def __init__(self, inner: gzip.GzipFile, limit: int, display: str) -> None:
-        self._inner, self._limit, self._read, self._display = inner, limit, 0, display
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(len(buffer))
-        self._read += len(data)
-        if self._read > self._limit:
-            raise InputError(f"{self._display}: archive decompresses beyond {MAX_ARCHIVE_BYTES:,} bytes (archive bomb?)")
-        buffer[: len(data)] = data
-        return len(data)
+    """A packaged chart's files as ``{top folder/path: bytes}`` and its top folder (the whole tree
+    within one budget, subchart archives expanded)."""
+    tree, root = read_packaged(data, display)
+    return {f"{root}/{path}": content for path, content in tree.files.items()}, root
 
 
 def _parse_chart_yaml(data: bytes, where: str) -> dict[str, Any]:

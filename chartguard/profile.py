@@ -23,12 +23,17 @@ import yaml
 from . import policies
 from .errors import ConfigError, UsageError
 from .findings import Severity
+from .inputs import read_text
 from .manifests import safe_load
 from .rules import BY_ID, Rule
 from .rules.pss import evaluate as pss
 from .rules.pss.base import Exemption, PodSecuritySettings
 
 DEFAULT_PROFILE = "nvcf"
+
+
+#: The largest profile file chartguard reads.
+MAX_PROFILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ class RuleConfig:
     rule: Rule
     severity: Severity
     params: dict[str, Any]
+
+
+#: The largest profile file chartguard reads.
+MAX_PROFILE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -236,11 +245,10 @@ def _load_builtin(name: str) -> tuple[dict[str, Any], str]:
 
 def _parse_profile(spec: str, validate: bool) -> tuple[dict[str, Any], str]:
     if _is_path(spec):
-        path = Path(spec)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{spec}: cannot read profile ({exc.strerror})") from None
+            text = read_text(spec, MAX_PROFILE_BYTES, "profile")
+        except UsageError as exc:
+            raise ConfigError(exc.message) from None
         source = spec
     else:
         resource = _policies() / f"{spec}.yaml"

@@ -27,6 +27,7 @@ from .errors import InputError, UsageError
 from .findings import Report
 from .fixes import apply_fixes
 from .function import FunctionSpec, load_function, with_instance_type
+from .inputs import TooLarge, read_stream
 from .manifests import Manifest, parse_stream
 from .output.fixed import dump_object
 from .profile import DEFAULT_PROFILE, Profile, load_profile, with_pod_security
@@ -148,20 +149,25 @@ def is_manifest_file(target: str) -> bool:
 
 
 def read_manifest_file(target: str) -> str:
-    """A manifest file's text, at most MAX_STREAM_BYTES."""
-    size = Path(target).stat().st_size
-    if size > MAX_STREAM_BYTES:
-        raise InputError(f"{target}: {size:,} bytes is more than the {MAX_STREAM_BYTES:,} bytes chartguard reads")
-    return decode_text(Path(target).read_bytes(), target)
+    """A manifest file's text, at most MAX_STREAM_BYTES (whatever its size claims)."""
+    try:
+        with open(target, "rb") as handle:
+            data = read_stream(handle, MAX_STREAM_BYTES)
+    except TooLarge:
+        raise InputError(f"{target}: more than the {MAX_STREAM_BYTES:,} bytes chartguard reads") from None
+    except OSError as exc:
+        raise InputError(f"{target}: cannot read ({exc.strerror or exc})") from None
+    return decode_text(data, target)
 
 
 def read_stdin() -> str:
     """Manifests piped on stdin, at most MAX_STREAM_BYTES (a terminal is a usage error)."""
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("'-' reads manifests from stdin, but stdin is a terminal (pipe `helm template` into it)")
-    data = sys.stdin.buffer.read(MAX_STREAM_BYTES + 1)
-    if len(data) > MAX_STREAM_BYTES:
-        raise InputError(f"<stdin>: more than {MAX_STREAM_BYTES:,} bytes")
+    try:
+        data = read_stream(sys.stdin.buffer, MAX_STREAM_BYTES)
+    except TooLarge:
+        raise InputError(f"<stdin>: more than {MAX_STREAM_BYTES:,} bytes") from None
     return decode_text(data, "<stdin>")
 
 

@@ -14,16 +14,15 @@ the pull secret it creates at deployment; ``with_pull_secret_placeholder`` stand
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import UsageError
+from .errors import RenderError, UsageError
+from .inputs import read_stdin, read_text
 from .manifests import MAX_NESTING_DEPTH, safe_load
+from .render import worker
 
 MAX_VALUES_FILE_BYTES = 10 * 1024 * 1024
 
@@ -63,11 +62,9 @@ def merge_values(options: ValueOptions, base: dict[str, Any] | None = None) -> d
         ("--set-string", options.set_string),
         ("--set-file", options.set_file),
     )
-    if any(expressions for _, expressions in layers):
-        parsers = _set_parsers()
-        for flag, expressions in layers:
-            for expression in expressions:
-                result = set_into(result, _parse_set(parsers[flag], flag, expression))
+    for flag, expressions in layers:
+        for expression in expressions:
+            result = set_into(result, _parse_set(flag, expression))
     return result
 
 
@@ -172,49 +169,46 @@ def _read_values_file(path: str) -> dict[str, Any]:
 
 
 def read_text_file(path: str, flag: str) -> str:
-    """The UTF-8 text of a file named by ``flag``; UsageError with a one-line reason otherwise."""
-    file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > MAX_VALUES_FILE_BYTES:
-            raise UsageError(f"{path}: {flag} file is {size:,} bytes (limit {MAX_VALUES_FILE_BYTES:,})")
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: {flag} file not found") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: {flag} expects a file, got a directory") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: {flag} file is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read {flag} file ({exc.strerror})") from None
+    """The UTF-8 text of a file named by ``flag``, at most MAX_VALUES_FILE_BYTES (whatever its
+    size claims: ``/dev/zero`` claims 0); UsageError with a one-line reason otherwise."""
+    return read_text(path, MAX_VALUES_FILE_BYTES, f"{flag} file")
 
 
 def sys_stdin_text() -> str:
-
-    return sys.stdin.read()
-
-
-def _set_parsers() -> dict[str, Callable[[str], dict[str, Any]]]:
-    import helm_python as helm  # heavy; only when --set flags are used
-
-    return {
-        "--set-json": helm.parse_set_json,
-        "--set": helm.parse_set_string,
-        "--set-string": helm.parse_set_string_values,
-        "--set-file": helm.parse_set_file,
-    }
-
-
-def _parse_set(parser: Callable[[str], dict[str, Any]], flag: str, expression: str) -> dict[str, Any]:
-    from helm_python import HelmError  # deferred: the Helm engine (~100 ms) loads only when a chart is rendered
-
-    shown = expression if len(expression) <= 80 else f"{expression[:60]}...({len(expression):,} characters)"
+    """Values piped on stdin (``-f -``), at most MAX_VALUES_FILE_BYTES."""
+    data = read_stdin(MAX_VALUES_FILE_BYTES, "values")
     try:
-        parsed = parser(expression)
-    except HelmError as exc:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("<stdin>: values are not UTF-8 text") from None
+
+
+def _parse_set(flag: str, expression: str) -> dict[str, Any]:
+    """One ``--set*`` expression parsed by Helm's own parser (in the engine worker); ``--set-file``
+    files are read here, within the values file limit, and set as literal strings."""
+    shown = expression if len(expression) <= 80 else f"{expression[:60]}...({len(expression):,} characters)"
+    if flag == "--set-file":
+        return _set_files(expression, shown)
+    try:
+        parsed = worker.call("parse_set", flag, expression)
+    except worker.EngineFailed as exc:
+        if exc.kind == "RecursionError":
+            raise UsageError(f"{flag} {shown!r}: value nested deeper than {MAX_NESTING_DEPTH} levels") from None
         raise UsageError(f"{flag} {shown!r}: {exc.detail.strip()}") from None
-    except RecursionError:
-        parsed = None
-    if parsed is None or _nesting(parsed) > MAX_NESTING_DEPTH:
+    except RenderError as exc:  # the parser itself overran the engine's limits
+        raise UsageError(f"{flag} {shown!r}: {exc.message}") from None
+    if not isinstance(parsed, dict) or _nesting(parsed) > MAX_NESTING_DEPTH:
         raise UsageError(f"{flag} {shown!r}: value nested deeper than {MAX_NESTING_DEPTH} levels")
     return parsed
+
+
+def _set_files(expression: str, shown: str) -> dict[str, Any]:
+    """``--set-file key=path[,key=path...]``: each key set to the file's text, as Helm does."""
+    result: dict[str, Any] = {}
+    for item in expression.split(","):
+        key, sep, path = item.partition("=")
+        if not sep or not key or not path:
+            raise UsageError(f"--set-file {shown!r}: expected key=path")
+        text = read_text_file(path, "--set-file")
+        result = set_into(result, _parse_set("--set-literal", f"{key}={text}"))
+    return result

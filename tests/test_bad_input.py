@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from helpers.cli import assert_one_line_error, cli
 
-from chartguard.chart import MAX_ARCHIVE_BYTES, MAX_ENTRY_BYTES
+from chartguard.chart import MAX_FILE_BYTES as MAX_ENTRY_BYTES
+from chartguard.chart import MAX_TREE_BYTES as MAX_ARCHIVE_BYTES
 
 MiB = 1024 * 1024
 CHART_YAML = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
@@ -405,11 +406,11 @@ FLAG_CASES: list[tuple[str, list[str], str, tuple[str, ...]]] = [
     ("set-no-value", ["--set", "a.b"], "usage error", ("--set 'a.b': key \"b\" has no value",)),
     ("set-bad-index", ["--set", "a[x]=1"], "usage error", ("--set 'a[x]=1'", "error parsing index")),
     ("set-json", ["--set-json", "a={bad"], "usage error", ("--set-json 'a={bad'", "invalid character 'b'")),
-    ("set-file-missing", ["--set-file", "a=nope.txt"], "usage error", ("--set-file 'a=nope.txt'", "no such file")),
+    ("set-file-missing", ["--set-file", "a=nope.txt"], "usage error", ("nope.txt: --set-file file not found",)),
     ("values-missing", ["-f", "missing.yaml"], "usage error", ("missing.yaml: -f/--values file not found",)),
     ("values-list", ["-f", "list-values.yaml"], "usage error", ("list-values.yaml: values must be a YAML mapping, not list",)),
     ("values-malformed", ["-f", "bad-values.yaml"], "usage error", ("bad-values.yaml: line", "invalid values YAML (did not find expected ',' or ']')")),
-    ("values-dir", ["-f", "c"], "usage error", ("c: -f/--values expects a file, got a directory",)),
+    ("values-dir", ["-f", "c"], "usage error", ("c: -f/--values file expected, got a directory",)),
     ("configuration-json", ["--configuration", "{bad json"], "usage error", ("--configuration: invalid JSON",)),
     ("configuration-list", ["--configuration", "[1,2]"], "usage error", ("--configuration: configuration must be a JSON object, not list",)),
     ("configuration-file", ["--configuration", "@missing.json"], "usage error", ("missing.json: --configuration file not found",)),
@@ -419,7 +420,7 @@ FLAG_CASES: list[tuple[str, list[str], str, tuple[str, ...]]] = [
     ("kube-version", ["--kube-version", "garbage"], "usage error", ("--kube-version: could not parse 'garbage'",)),
     ("release-name", ["--release-name", "Bad_Name"], "usage error", ("--release-name 'Bad_Name': invalid release name",)),
     ("profile-unknown", ["--profile", "nope"], "config error", ("unknown profile 'nope' (built-in: nvcf,",)),
-    ("profile-missing", ["--profile", "missing.yaml"], "config error", ("missing.yaml: cannot read profile",)),
+    ("profile-missing", ["--profile", "missing.yaml"], "config error", ("missing.yaml: profile not found",)),
     ("profile-unknown-key", ["--profile", "unknown-key.yaml"], "config error",
      ("unknown-key.yaml: invalid profile at (top level): Additional properties are not allowed ('bogus' was unexpected)",)),
     ("profile-bad-severity", ["--profile", "bad-severity.yaml"], "config error",

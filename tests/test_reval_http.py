@@ -400,7 +400,7 @@ def test_serve_bad_token_file(tmp_path: Path) -> None:
     result = run_serve("--port", "0", "--token-file", str(empty))
     assert result.code == 2 and "the token file must hold one token" in result.stderr
     result = run_serve("--port", "0", "--token-file", str(tmp_path / "missing"))
-    assert result.code == 2 and "cannot read the token file" in result.stderr
+    assert result.code == 2 and "token file not found" in result.stderr
 
 
 def test_serve_port_in_use() -> None:

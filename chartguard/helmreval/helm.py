@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..chart import ChartSource, load_chart, missing_dependencies, read_archive
-from ..errors import ChartguardError, InputError
+from ..chart import ChartSource, chart_from_archive, load_chart, missing_dependencies
+from ..errors import ChartguardError, RenderError
 from ..gofmt import json_kind
-from ..manifests import safe_load, split_documents
+from ..manifests import split_documents
 from ..render import HelmEngineError, RenderOptions, engine_render, install_order_key
 from ..rules.reval import goyaml
 from ..semver import satisfies
+from ..values_schema import validate_values
 from .fetch import fetch_chart
 
 _MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
@@ -83,14 +84,7 @@ def local_path(chart_ref: str) -> str:
 
 def chart_from_bytes(data: bytes, display: str) -> ChartSource:
     """A ChartSource from a packaged chart's bytes (as downloaded)."""
-    files, root = read_archive(data, display)
-    raw = files.get(f"{root}/Chart.yaml")
-    if raw is None:
-        raise InputError(f"{display}: not a Helm chart archive (no {root}/Chart.yaml)")
-    metadata = safe_load(raw.decode("utf-8", "replace"))
-    if not isinstance(metadata, dict):
-        raise InputError(f"{display}: Chart.yaml must be a mapping")
-    return ChartSource(display=display, metadata=metadata, archive=data, files=files, root=root)
+    return chart_from_archive(data, display)
 
 
 def render_stream(source: ChartSource, render: RenderInput) -> str:
@@ -106,10 +100,10 @@ def render_stream(source: ChartSource, render: RenderInput) -> str:
     return release_manifest(templates, crds, source.name)
 
 
-def _check_helm_reval_prerequisites(render: RenderInput) -> Callable[[ChartSource, list[Any]], None]:
+def _check_helm_reval_prerequisites(render: RenderInput) -> Callable[[ChartSource, list[Any], dict[str, Any]], None]:
     """What Helm's install action checks before rendering, worded as helm-reval reports it."""
 
-    def check(source: ChartSource, found: list[Any]) -> None:
+    def check(source: ChartSource, found: list[Any], values: dict[str, Any]) -> None:
         declared = source.metadata.get("dependencies")
         if isinstance(declared, list) and declared:
             missing = missing_dependencies(declared, found)
@@ -128,6 +122,10 @@ def _check_helm_reval_prerequisites(render: RenderInput) -> Callable[[ChartSourc
                 raise RenderFailed(
                     f"chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {render.kube_version}"
                 )
+        try:
+            validate_values(source.tree, values, source.name)
+        except RenderError as exc:
+            raise RenderFailed(exc.message.removeprefix(f"{source.name}: ")) from None
 
     return check
 

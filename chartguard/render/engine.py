@@ -3,7 +3,6 @@ for the user (one line, the chart path the user gave, a hint)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +10,8 @@ from typing import Any
 
 from ..chart import ChartSource, require_dependencies
 from ..errors import RenderError
+from ..values_schema import validate_values
+from . import worker
 
 #: The Kubernetes version the embedded engine assumes when none is given (Helm v4.2 SDK);
 #: a test keeps this equal to the engine's own default.
@@ -37,40 +38,41 @@ class HelmEngineError(Exception):
         self.loading = loading
 
 
-def engine_render(
-    chart: ChartSource,
-    values: dict[str, Any],
-    options: RenderOptions,
-    check_dependencies: Callable[[ChartSource, list[Any]], None],
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """The one call into the embedded Helm engine: load ``chart``, let ``check_dependencies`` see
-    the subcharts it found, render ``{template name: text}`` and collect the ``crds/`` files.
-    The CLI and the helm-reval API word Helm's errors each their own way (HelmEngineError)."""
-    import helm_python as helm  # deferred: loading the engine costs ~100 ms, only renders need it
-    from helm_python import _native  # deferred: the Helm engine (~100 ms) loads only when a chart is rendered
+#: What a caller checks between loading and rendering, as Helm does: the chart's dependencies
+#: (``found``: the subcharts the engine loaded) and the values against the values schemas
+#: (``values``: the coalesced values). It raises to stop the render.
+BeforeRender = Callable[[ChartSource, list[Any], dict[str, Any]], None]
 
+
+def engine_render(
+    chart: ChartSource, values: dict[str, Any], options: RenderOptions, before_render: BeforeRender
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The one call into the embedded Helm engine, in the engine worker (time and memory
+    limits, ``worker.py``): load the packaged chart (without its schemas), let ``before_render``
+    check it, render ``{template name: text}`` and collect the ``crds/`` files. The CLI and the
+    helm-reval API word Helm's errors each their own way (HelmEngineError)."""
+    native_options: dict[str, Any] = {
+        "name": options.release_name,
+        "namespace": options.namespace,
+        "is_install": True,
+        "kube_version": options.kube_version or ENGINE_DEFAULT_KUBE_VERSION,
+    }
+    if options.api_versions:
+        native_options["api_versions"] = list(options.api_versions)
     try:
-        loaded = helm.Chart.load_archive(chart.archive) if chart.archive else helm.Chart.load(str(chart.directory))
-    except helm.HelmError as exc:
+        found = worker.call("render", chart.engine_archive(), values, native_options)
+    except worker.EngineFailed as exc:
         raise HelmEngineError(exc.detail, loading=True) from None
-    with loaded:
-        check_dependencies(chart, loaded.dependencies)
-        native_options: dict[str, Any] = {
-            "name": options.release_name,
-            "namespace": options.namespace,
-            "is_install": True,
-            "kube_version": options.kube_version or ENGINE_DEFAULT_KUBE_VERSION,
-        }
-        if options.api_versions:
-            native_options["api_versions"] = list(options.api_versions)
-        try:
-            # Chart.render does not expose kube_version/api_versions; the native call does.
-            raw = _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(native_options))
-        except helm.HelmError as exc:
-            raise HelmEngineError(exc.detail, loading=False) from None
-        templates: dict[str, str] = json.loads(raw)
-        crds = [(c.get("filename") or c.get("name", ""), c.get("data", "")) for c in loaded.crds]
-    return templates, crds
+    before_render(chart, found["dependencies"], found["values"])
+    if found["error"] is not None:
+        raise HelmEngineError(found["error"], loading=False)
+    return found["templates"], found["crds"]
+
+
+def _check_chart(chart: ChartSource, found: list[Any], values: dict[str, Any]) -> None:
+    """chartguard's checks before rendering: dependencies present, values valid for the schemas."""
+    require_dependencies(chart, found)
+    validate_values(chart.tree, values, chart.display)
 
 
 class EmbeddedHelm:
@@ -82,7 +84,7 @@ class EmbeddedHelm:
         self, chart: ChartSource, values: dict[str, Any], options: RenderOptions
     ) -> tuple[dict[str, str], list[tuple[str, str]]]:
         try:
-            return engine_render(chart, values, options, lambda source, found: require_dependencies(source, found))
+            return engine_render(chart, values, options, _check_chart)
         except HelmEngineError as exc:
             if exc.loading:
                 raise RenderError(f"{chart.display}: {one_line(exc.detail)}") from None

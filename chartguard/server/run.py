@@ -21,10 +21,10 @@ import socket
 import ssl
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
+from ..inputs import read_text
 from ..release import PolicyOptions, resolve_policy
 from . import create_app
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, bearer_authorizer
@@ -72,9 +72,9 @@ def is_loopback(host: str) -> bool:
 
 def read_token(path: str) -> str:
     try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the token file ({exc})") from None
+        token = read_text(path, 64 * 1024, "token file").strip()
+    except UsageError as exc:
+        raise InputError(exc.message) from None
     if not token or any(c.isspace() for c in token):
         raise InputError(f"{path}: the token file must hold one token (no spaces)")
     return token
