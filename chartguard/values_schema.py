@@ -23,8 +23,9 @@ from .manifests import safe_load
 if TYPE_CHECKING:
     import referencing
 
-#: The scheme chartguard gives a chart's own files, so that relative references stay inside it.
-_BASE = "chart:///"
+#: The base URI chartguard gives a chart's own files, so that relative references resolve inside it
+#: (a reserved ``.invalid`` host: nothing is ever fetched, ``_retrieve`` serves the chart's files).
+_BASE = "https://chart.invalid/"
 
 
 def validate_values(tree: ChartTree, values: dict[str, Any], display: str) -> None:

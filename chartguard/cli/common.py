@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..release import PolicyOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: The engine limits' defaults (chartguard.render.worker.DEFAULT_TIMEOUT / DEFAULT_MEMORY, which a test keeps equal).
+DEFAULT_RENDER_TIMEOUT = 20.0
+DEFAULT_RENDER_MEMORY_MIB = 1024
 
 
 def guarded(command: Callable[..., int | None]) -> Callable[..., None]:
@@ -79,6 +82,8 @@ def value_flags(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--kube-version", metavar="VER", help="Kubernetes version for Capabilities and kubeVersion checks [NVCF: v1.20.0]."),
         click.option("-a", "--api-versions", multiple=True, metavar="GV", help="Extra API versions for Capabilities (repeatable, or comma-separated)."),
         click.option("--renderer", type=click.Choice(["embedded", "helm"]), default="embedded", show_default=True, help="Embedded Helm v4 engine, or `helm template` from PATH."),
+        click.option("--render-timeout", type=click.FloatRange(0.1, 3600), default=DEFAULT_RENDER_TIMEOUT, show_default=True, metavar="SECONDS", help="Stop a render (or --set parsing) that takes longer."),
+        click.option("--render-memory", type=click.IntRange(64, 1 << 20), default=DEFAULT_RENDER_MEMORY_MIB, show_default=True, metavar="MIB", help="Memory the Helm engine may use for one chart."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -152,6 +157,9 @@ def use_colour(color: bool | None, stream: Any) -> bool:
 
 
 def render_keywords(flags: dict[str, Any]) -> dict[str, Any]:
+    """The render flags as ``RenderKeywords``; the engine limits (--render-timeout, --render-memory)
+    apply to the rest of this run."""
+    apply_render_limits(flags.pop("render_timeout", None), flags.pop("render_memory", None))
     api_versions = [v.strip() for item in flags.get("api_versions") or () for v in item.split(",") if v.strip()]
     return {
         "value_files": list(flags.get("value_files") or ()),
@@ -166,6 +174,15 @@ def render_keywords(flags: dict[str, Any]) -> dict[str, Any]:
         "api_versions": api_versions,
         "renderer": flags.get("renderer") or "embedded",
     }
+
+
+def apply_render_limits(timeout: float | None, memory_mib: int | None) -> None:
+    """The engine limits of every later render of this process (defaults where not given)."""
+    from ..render import worker  # deferred: the render machinery loads only for commands that render
+
+    worker.set_limits(
+        worker.Limits(timeout=timeout or DEFAULT_RENDER_TIMEOUT, memory=(memory_mib or DEFAULT_RENDER_MEMORY_MIB) * 1024 * 1024)
+    )
 
 
 def emit(text: str, output: str | None, colour: bool = False) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .common import guarded
+from .common import DEFAULT_RENDER_MEMORY_MIB, DEFAULT_RENDER_TIMEOUT, apply_render_limits, guarded
 
 
 @click.command()
@@ -141,6 +141,22 @@ from .common import guarded
     help="Worker processes serving the same port (one per CPU the server may use); metrics are summed over them.",
 )
 @click.option("--allow-private-chart-hosts", is_flag=True, hidden=True, help="TEST ONLY: fetch charts from loopback addresses.")
+@click.option(
+    "--render-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=DEFAULT_RENDER_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="helm-reval API: stop a render that takes longer (answered with its error).",
+)
+@click.option(
+    "--render-memory",
+    type=click.IntRange(64, 1 << 20),
+    default=DEFAULT_RENDER_MEMORY_MIB,
+    show_default=True,
+    metavar="MIB",
+    help="helm-reval API: memory the Helm engine may use for one chart.",
+)
 @click.option("--disable", "disabled", multiple=True, metavar="RULE", help="Webhook: skip a rule of the profile (repeatable).")
 @click.option(
     "--pss-level",
@@ -164,6 +180,7 @@ def serve(**flags: Any) -> int:
     from ..server.run import ServeConfig  # deferred: only `serve` loads the server stack
     from ..server.run import serve as run_server  # deferred: only `serve` loads the server stack
 
+    apply_render_limits(flags.pop("render_timeout"), flags.pop("render_memory"))
     reval_settings = ("skip_validate_objects", "skip_sanitize_object_metadata", "skip_validate_images", "preserve_labels",
                       "preserve_annotations", "allow_private_chart_hosts")  # fmt: skip
     settings = ServerSettings(**{key: flags.pop(key) for key in reval_settings})

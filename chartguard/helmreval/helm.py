@@ -97,6 +97,8 @@ def render_stream(source: ChartSource, render: RenderInput) -> str:
         templates, crds = engine_render(source, render.values, options, _check_helm_reval_prerequisites(render))
     except HelmEngineError as exc:
         raise RenderFailed(_one_line(exc.detail)) from None
+    except RenderError as exc:  # the engine worker overran its time or memory limit
+        raise RenderFailed(exc.message) from None
     return release_manifest(templates, crds, source.name)
 
 

@@ -65,6 +65,7 @@ def add_reval_routes(app: App, options: RevalOptions) -> None:
     )
     app.on_shutdown.append(lambda: executor.shutdown(wait=False, cancel_futures=True))
     keywords = _library_keywords(settings)
+    pool = RenderPoolState(options.concurrency)
 
     def endpoint(name: str) -> Callable[[Request], Any]:
         render = name == "render"
@@ -78,13 +79,19 @@ def add_reval_routes(app: App, options: RevalOptions) -> None:
                 refused = _refuse_local_chart(document, render)
                 if refused is not None:
                     return json_response(200, refused)
+            if pool.saturated:
+                log.warning("reval.%s refused: %d requests are being rendered or waiting", name, pool.in_flight)
+                return json_response(503, {"error": "busy: every render worker is in use, retry later"})
             runner = _runner(options, name)
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(executor, lambda: runner(document, **keywords))
+            pool.in_flight += 1
             try:
+                future = loop.run_in_executor(executor, lambda: runner(document, **keywords))
                 result = await asyncio.wait_for(future, options.request_timeout)
             except Exception as exc:  # noqa: BLE001 - mapped to helm-reval's statuses below
                 return _error_response(exc, name)
+            finally:
+                pool.in_flight -= 1
             if not isinstance(result, dict):
                 log.error("reval.%s returned %s, not a dict", name, type(result).__name__)
                 return internal_error()
@@ -96,6 +103,26 @@ def add_reval_routes(app: App, options: RevalOptions) -> None:
     app.route("/v1/render", ["POST"], endpoint("render"), authorizer=options.authorizer)
     app.route("/info", ["GET"], _info)
     app.ensure_route("/healthz", ["GET"], healthz)
+
+    async def ready(request: Request) -> Response:
+        """``GET /v1/readyz``: 503 while every render worker is busy and the queue is full."""
+        return json_response(503 if pool.saturated else 200, {"ready": not pool.saturated, "inFlight": pool.in_flight})
+
+    app.route("/v1/readyz", ["GET"], ready)
+
+
+@dataclass
+class RenderPoolState:
+    """How many helm-reval requests are running or queued: ``concurrency`` render at a time (each
+    in its own engine worker, chartguard.render.worker) and as many more may wait; beyond that a
+    request is refused at once (503) instead of hanging."""
+
+    concurrency: int
+    in_flight: int = 0
+
+    @property
+    def saturated(self) -> bool:
+        return self.in_flight >= 2 * max(1, self.concurrency)
 
 
 def _runner(options: RevalOptions, name: str) -> Runner:
