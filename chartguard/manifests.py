@@ -268,8 +268,10 @@ def parse_stream(text: str, source: str = "") -> list[Manifest]:
 
 def _objects(text: str, where: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """``(line, document, mapping)`` for each non-empty document; non-mappings are errors."""
+    line, counted = 1, 0  # newlines are counted once, from one document to the next
     for offset, doc in split_documents(text):
-        line = text.count("\n", 0, offset) + 1
+        line += text.count("\n", counted, offset)
+        counted = offset
         value = parse_document(doc, where, line)
         if value is None:
             continue

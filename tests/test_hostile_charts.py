@@ -262,3 +262,11 @@ def test_helmignore_is_applied_as_helm_applies_it(tmp_path):
     import chartguard
 
     assert [m.name for m in chartguard.render_chart(chart).manifests] == ["cm"]
+
+
+def test_cli_and_engine_limit_defaults_agree():
+    from chartguard.cli import common
+    from chartguard.render import worker
+
+    assert common.DEFAULT_RENDER_TIMEOUT == worker.DEFAULT_TIMEOUT
+    assert common.DEFAULT_RENDER_MEMORY_MIB * 1024 * 1024 == worker.DEFAULT_MEMORY

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: The engine limits' defaults (chartguard.render.worker.DEFAULT_TIMEOUT / DEFAULT_MEMORY, which a test keeps equal).
 DEFAULT_RENDER_TIMEOUT = 20.0
-DEFAULT_RENDER_MEMORY_MIB = 1024
+DEFAULT_RENDER_MEMORY_MIB = 512
 
 
 def guarded(command: Callable[..., int | None]) -> Callable[..., None]:

@@ -15,6 +15,7 @@ thread that renders at the same time) and returns its result, or raises what it 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -34,7 +35,7 @@ from ..errors import RenderError
 
 #: Defaults of ``--render-timeout`` and ``--render-memory``.
 DEFAULT_TIMEOUT = 20.0
-DEFAULT_MEMORY = 1024 * 1024 * 1024
+DEFAULT_MEMORY = 512 * 1024 * 1024
 #: The largest answer a worker may send (rendered templates of a chart within the chart budget).
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 _HEADER = struct.Struct("!Q")
@@ -240,11 +241,14 @@ class _Pool:
     def stop_all(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
+            if self._owner != os.getpid():  # a forked copy: those workers belong to the parent
+                return
         for worker in idle:
             worker.stop()
 
 
 _POOL = _Pool()
+atexit.register(_POOL.stop_all)  # workers end with this process, and are waited for (their usage counts)
 
 
 def call(op: str, *args: Any) -> Any:
