@@ -469,19 +469,19 @@ def test_served_update_with_an_existing_violation_warns_and_a_new_one_denies(ser
     status, answer = post(served, "validate", existing)
     response = answer["response"]
     assert status == 200 and response["allowed"] is True and "status" not in response
-    assert (
-        response["warnings"][0] == 'chartguard error (existing): volume type not allowed (volume "host": hostPath) [volume-types]'
-    )
-    assert response["auditAnnotations"] == {"existing": "volume-types"}
+    # the sample's privileged container and the hostPath volume break Baseline too (nvcf-webhook denies it)
+    assert 'chartguard error (existing): volume type not allowed (volume "host": hostPath) [volume-types]' in response["warnings"]
+    assert response["auditAnnotations"] == {"existing": "pss-host-path-volumes,pss-privileged,volume-types"}
     new = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0002", already=False)
     status, answer = post(served, "validate", new)
     response = answer["response"]
     assert status == 200 and response["allowed"] is False and response["status"]["code"] == 403
-    message = response["status"]["message"]  # only the new violation; the profile is serve's default
-    assert message.startswith(
-        'chartguard denied Deployment nginx/nginx: volume type not allowed (volume "host": hostPath) [profile '
+    message = response["status"]["message"]  # only the new violations; the profile is serve's default
+    assert message == (
+        'chartguard denied Deployment nginx/nginx: hostPath volumes (volume "host"), '
+        'volume type not allowed (volume "host": hostPath) [profile nvcf-webhook]'
     )
-    assert response["auditAnnotations"] == {"rules": "volume-types"}
+    assert response["auditAnnotations"] == {"rules": "pss-host-path-volumes,volume-types", "existing": "pss-privileged"}
 
 
 def test_served_bad_reviews_are_400_and_the_server_keeps_serving(served: Served) -> None:
@@ -696,7 +696,8 @@ def test_served_deny_existing_violations(ca: trustme.CA, tmp_path: Path) -> None
     try:
         review = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0003", already=True)
         response = post(served, "validate", review)[1]["response"]
-        assert response["allowed"] is False and response["auditAnnotations"] == {"rules": "volume-types"}
+        rules = {"rules": "pss-host-path-volumes,pss-privileged,volume-types"}
+        assert response["allowed"] is False and response["auditAnnotations"] == rules
     finally:
         served.stop()
 
