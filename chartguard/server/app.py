@@ -12,6 +12,9 @@ unexpected exception is logged and answered ``500 {"error":"internal error"}``, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import gc
 import hmac
 import json
 import logging
@@ -27,6 +30,9 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 #: A request body not fully received within this many seconds is answered 408 (``--body-timeout``).
 DEFAULT_BODY_TIMEOUT = 10.0
 ORIGIN = "reval-service"
+#: After a request body this large, the memory freed once it is answered goes back to the OS
+#: (glibc keeps freed heap memory otherwise, so one burst of large reviews would pin it for good).
+RELEASE_AFTER_BYTES = 1024 * 1024
 
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -133,6 +139,7 @@ class App:
         self.not_found = not_found or _not_found
         self.on_startup: list[Callable[[], None]] = []  # called inside the running event loop
         self.on_shutdown: list[Callable[[], None]] = []
+        self._release: asyncio.TimerHandle | None = None  # a pending release_memory()
 
     def route(
         self,
@@ -174,6 +181,13 @@ class App:
             log.exception("unhandled error serving %s %s", scope.get("method"), scope.get("path"))
             response = internal_error()
         await _send(send, response, head=scope.get("method") == "HEAD")
+        if self._release is None and _announced_size(scope) >= RELEASE_AFTER_BYTES:
+            self._release = asyncio.get_running_loop().call_later(1.0, self._release_memory)
+
+    def _release_memory(self) -> None:
+        """One second after the last large body: hand freed memory back (one call per burst)."""
+        self._release = None
+        release_memory()
 
     async def _dispatch(self, scope: Scope, receive: Receive) -> Response:
         headers: dict[str, str] = {}
@@ -233,6 +247,24 @@ class App:
                     hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _announced_size(scope: Scope) -> int:
+    """The request's Content-Length (a chunked body counts as large: its size is not known up front)."""
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+        if name.lower() == b"transfer-encoding":
+            return RELEASE_AFTER_BYTES
+    return 0
+
+
+def release_memory() -> None:
+    """Collect garbage, then return the C heap's free memory to the OS (glibc's ``malloc_trim``;
+    elsewhere only the collection)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 async def _not_found(request: Request) -> Response:
