@@ -62,9 +62,22 @@ apiserver turns into a name itself.
 
 Secrets: the details of findings about a Secret are never put in a message or warning (the reason
 and rule id only), so ``data``/``stringData`` (also copied into kubectl's last-applied annotation)
-never leave the webhook. Internal rule errors never raise: they allow with a warning, or deny
-(code 500, ``chartguard could not check <Kind> <namespace>/<name>: internal error (<exception
-type>)``) when the profile is strict.
+never leave the webhook.
+
+Reviews chartguard cannot complete fail closed. Before any rule runs, ``object`` (and
+``oldObject``: one over a limit relaxes nothing) is measured against the work limits of
+:mod:`chartguard.limits` (``max_object_bytes``, ``max_object_depth``, ``max_object_nodes``,
+``max_containers``); in validate mode an object over one is denied, whatever ``fail_open`` says,
+naming the limit (``chartguard denied <Kind> <ns>/<name>: over the webhook's limits (<detail>;
+limit <name>)``, ``auditAnnotations["rules"]`` the limit's name). An internal error while checking
+a well-formed review never raises: in validate mode it denies (code 500, ``chartguard could not
+check <Kind> <namespace>/<name>: internal error (<exception type>)``, ``auditAnnotations["rules"]``
+``internal-error``) unless ``fail_open`` is set, which allows with that message as a warning.
+``warn_only`` and the profile's strictness change neither. In mutate mode both are allowed
+without a patch and with a warning: the mutating answer admits nothing, the object still goes to
+the validating webhook, which denies it. A request field of the wrong JSON type (``subResource``
+as a list, a ``kind`` that is not a GroupVersionKind object, ``userInfo.groups`` of numbers...) is
+a ``ReviewError``.
 """
 
 from __future__ import annotations
@@ -73,15 +86,18 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, Literal
 
+from .bounds import over_limit
 from .findings import Finding, Report, Severity
 from .json_patch import patched, value_at
+from .limits import DEFAULT_LIMITS, Limits
 from .profile import Profile
 from .release import object_release
 from .workloads import is_pod_bearing
 
-__all__ = ["API_VERSION", "KIND", "ReviewError", "Settings", "review"]
+__all__ = ["API_VERSION", "INTERNAL_ERROR", "KIND", "ReviewError", "Settings", "fail", "review"]
 
 API_VERSION = "admission.k8s.io/v1"
 KIND = "AdmissionReview"
@@ -92,6 +108,8 @@ MAX_DETAIL_CHARS = 160
 #: Subresources whose object is checked like the main resource (the full Pod, as PSA does).
 CHECKED_SUBRESOURCES = frozenset({"ephemeralcontainers"})
 _CHECKED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
+#: What ``auditAnnotations["rules"]`` names for a review that failed with an internal error.
+INTERNAL_ERROR = "internal-error"
 #: What makes two findings the same violation: rule id, JSON pointer, detail.
 _Key = tuple[str, str, str]
 
@@ -111,6 +129,10 @@ class Settings:
     denial, and ``existing`` (the rule ids of relaxed existing violations).
     ``allow_existing_violations``: on UPDATE, an error ``oldObject`` already had identically warns
     instead of denying (see the module docstring); False denies it like any other.
+    ``fail_open``: in validate mode, an internal error allows with a warning instead of denying
+    (never an object over a limit).
+    ``max_object_bytes``, ``max_object_depth``, ``max_object_nodes``, ``max_containers``: the work
+    limits (:class:`chartguard.limits.Limits`).
     """
 
     warn_only: bool = False
@@ -118,6 +140,11 @@ class Settings:
     max_message_chars: int = 512
     audit_annotations: bool = True
     allow_existing_violations: bool = True
+    fail_open: bool = False
+    max_object_bytes: int = DEFAULT_LIMITS.max_object_bytes
+    max_object_depth: int = DEFAULT_LIMITS.max_object_depth
+    max_object_nodes: int = DEFAULT_LIMITS.max_object_nodes
+    max_containers: int = DEFAULT_LIMITS.max_containers
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> Settings:
@@ -128,7 +155,13 @@ class Settings:
         made = cls(**settings)
         if made.max_warnings < 1 or made.max_message_chars < 80:
             raise ValueError("max_warnings must be ≥ 1 and max_message_chars ≥ 80")
+        _ = made.limits  # a bad limit is a ValueError here, not in the middle of a review
         return made
+
+    @cached_property
+    def limits(self) -> Limits:
+        """The work limits (ValueError when one is not a positive integer)."""
+        return Limits(self.max_object_bytes, self.max_object_depth, self.max_object_nodes, self.max_containers)
 
 
 def review(body: Any, *, mode: Literal["validate", "mutate"], profile: Profile, **settings: Any) -> dict[str, Any]:
@@ -137,12 +170,38 @@ def review(body: Any, *, mode: Literal["validate", "mutate"], profile: Profile, 
     if mode not in ("validate", "mutate"):
         raise ValueError(f"mode must be 'validate' or 'mutate', not {mode!r}")
     options = Settings.of(settings)
+    limits = options.limits
     request = _request(body)
     response: dict[str, Any] = {"uid": request["uid"], "allowed": True}
     obj = _object_to_check(request)
     if obj is not None and _cared_about(obj, profile):
-        _decide(response, request, obj, mode, profile, options)
+        over = over_limit(obj, limits)
+        if over is not None and mode == "mutate":
+            response["warnings"] = [
+                _cut(f"chartguard: not mutated, over the webhook's limits ({over.detail})", MAX_WARNING_CHARS)
+            ]
+        elif over is not None:
+            message = f"chartguard denied {_subject(obj, request)}: over the webhook's limits ({over.detail}; limit {over.limit})"
+            _deny(response, f"{message} [profile {profile.name}]", over.limit if options.audit_annotations else None)
+        else:
+            _decide(response, request, obj, mode, profile, options)
     return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
+
+
+def fail(response: dict[str, Any], problem: str, *, fail_open: bool, annotate: bool = True) -> None:
+    """Answer a review that could not be completed (``problem`` says why, without object data):
+    denied with code 500 (fail closed; ``annotate``: ``auditAnnotations["rules"]`` is
+    ``internal-error``), or with ``fail_open`` allowed with ``problem`` as a warning."""
+    if fail_open:
+        response.update(allowed=True, warnings=[_cut(problem, MAX_WARNING_CHARS)])
+    else:
+        _deny(response, problem, INTERNAL_ERROR if annotate else None, code=500, reason="InternalError")
+
+
+def _deny(response: dict[str, Any], message: str, rules: str | None, code: int = 403, reason: str = "Forbidden") -> None:
+    response.update(allowed=False, status=_status(message, code, reason))
+    if rules:
+        response["auditAnnotations"] = {"rules": rules}
 
 
 def _request(body: Any) -> dict[str, Any]:
@@ -163,12 +222,57 @@ def _request(body: Any) -> dict[str, Any]:
         raise ReviewError("request.uid is missing or not a non-empty string")
     if not isinstance(request.get("operation"), str):
         raise ReviewError("request.operation is missing or not a string")
-    for key in ("object", "oldObject"):
-        if request.get(key) is not None and not isinstance(request.get(key), Mapping):
-            raise ReviewError(f"request.{key} is {_type(request.get(key))}, expected an object or null")
+    for key, expected in _FIELD_TYPES.items():
+        problem = _wrong_type(request.get(key), expected)
+        if problem:
+            raise ReviewError(f"request.{key}{problem}")
     if request["operation"] in _CHECKED_OPERATIONS and request.get("object") is None:
         raise ReviewError(f"request.object is missing on {request['operation']}")
     return dict(request)
+
+
+#: The JSON type of each AdmissionRequest field (null or absent is always accepted): a type, or for
+#: an object the types of its known fields, or a one-element list for an array of that type.
+_FieldType = type | dict[str, Any] | list[Any]
+_GVK: dict[str, _FieldType] = {"group": str, "version": str, "kind": str}
+_GVR: dict[str, _FieldType] = {"group": str, "version": str, "resource": str}
+_FIELD_TYPES: dict[str, _FieldType] = {
+    "kind": _GVK,
+    "resource": _GVR,
+    "subResource": str,
+    "requestKind": _GVK,
+    "requestResource": _GVR,
+    "requestSubResource": str,
+    "name": str,
+    "namespace": str,
+    "userInfo": {"username": str, "uid": str, "groups": [str], "extra": {"*": [str]}},
+    "object": {},
+    "oldObject": {},
+    "dryRun": bool,
+    "options": {},
+}
+_TYPE_NAMES = {str: "a string", bool: "a boolean", dict: "an object", list: "an array"}
+
+
+def _wrong_type(value: Any, expected: _FieldType) -> str:
+    """Empty when ``value`` (None: absent) has the ``expected`` JSON type (see ``_FIELD_TYPES``),
+    else the rest of the message: the path below the field and what was found."""
+    if value is None:
+        return ""
+    if isinstance(expected, type):
+        return "" if isinstance(value, expected) else f" is {_type(value)}, expected {_TYPE_NAMES[expected]}"
+    if isinstance(expected, list):
+        if not isinstance(value, list):
+            return f" is {_type(value)}, expected an array"
+        return next((f"[{i}]{p}" for i, item in enumerate(value) if (p := _wrong_type(item, expected[0]))), "")
+    if not isinstance(value, Mapping):
+        return f" is {_type(value)}, expected an object"
+    for key, item in value.items():
+        inner = expected.get(key, expected.get("*"))
+        problem = _wrong_type(item, inner) if inner is not None else ""
+        if problem:
+            return f".{key}{problem}"
+    return ""
 
 
 def _object_to_check(request: dict[str, Any]) -> dict[str, Any] | None:
@@ -208,10 +312,7 @@ def _decide(
         report = _lint(obj, profile, fixes=mode == "mutate")
     except Exception as exc:  # noqa: BLE001 - a rule bug must not become a 500 (or crash the server)
         problem = f"chartguard could not check {subject}: internal error ({type(exc).__name__})"
-        if mode == "validate" and profile.strict and not options.warn_only:
-            response.update(allowed=False, status=_status(problem, 500, "InternalError"))
-        else:
-            response["warnings"] = [_cut(problem, MAX_WARNING_CHARS)]
+        fail(response, problem, fail_open=options.fail_open or mode == "mutate", annotate=options.audit_annotations)
         return
     secret = obj.get("kind") == "Secret"
     findings = report.findings
@@ -222,7 +323,7 @@ def _decide(
     existing: set[_Key] = set()
     if errors and not options.warn_only:
         if options.allow_existing_violations:
-            existing = _existing(errors, request, profile)
+            existing = _existing(errors, request, profile, options.limits)
             relaxed = [f.rule_id for f in errors if _key(f) in existing]
             errors = [f for f in errors if _key(f) not in existing]
             if relaxed and options.audit_annotations:
@@ -248,13 +349,14 @@ def _key(finding: Finding) -> _Key:
     return finding.rule_id, finding.pointer, finding.detail
 
 
-def _existing(errors: list[Finding], request: dict[str, Any], profile: Profile) -> set[_Key]:
+def _existing(errors: list[Finding], request: dict[str, Any], profile: Profile, limits: Limits) -> set[_Key]:
     """The keys of ``errors`` that ``oldObject`` of an UPDATE already had as errors (linted here,
     without fixes) and whose field is unchanged (a detail need not show every value: a hostPath's
-    path, the GPU counts of a pod without an instance type); none when there is no old object or it
-    cannot be linted. ``managedFields`` (rewritten by the apiserver on every write) are not compared."""
+    path, the GPU counts of a pod without an instance type); none when there is no old object, it is
+    over ``limits`` or it cannot be linted. ``managedFields`` (rewritten by the apiserver on every
+    write) are not compared."""
     old = request.get("oldObject")
-    if request["operation"] != "UPDATE" or not isinstance(old, dict):
+    if request["operation"] != "UPDATE" or not isinstance(old, dict) or over_limit(old, limits) is not None:
         return set()
     try:
         report = _lint(old, profile, fixes=False)
@@ -376,8 +478,8 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _type(value: Any) -> str:
-    names = {type(None): "null", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
+    names = {type(None): "null", list: "an array", dict: "an object", str: "a string", bool: "a boolean"}
+    return names.get(type(value)) or ("a number" if isinstance(value, int | float) else type(value).__name__)
 
 
 def _short(value: Any) -> str:

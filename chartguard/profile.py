@@ -108,7 +108,7 @@ def load_profile(spec: str = DEFAULT_PROFILE, backend: str | None = None, strict
 
 
 def _pod_security(section: dict[str, Any] | None, source: str) -> PodSecuritySettings | None:
-    """The profile's ``pss:`` section (level, version, exempt) as settings; None when absent."""
+    """The profile's ``pss:`` section (level, version, exempt, keep_replaced_baseline) as settings; None when absent."""
     if not section:
         return None
     known = {check.id: check.id for check in pss.CHECKS} | {rule.id: check.id for rule, check in pss.RULE_CHECKS}
@@ -119,7 +119,12 @@ def _pod_security(section: dict[str, Any] | None, source: str) -> PodSecuritySet
         exemptions.append(
             Exemption(known[entry["check"]], tuple(entry.get("images") or ()), tuple(entry.get("containers") or ()))
         )
-    settings = PodSecuritySettings(section.get("level", "restricted"), str(section.get("version", "latest")), tuple(exemptions))
+    settings = PodSecuritySettings(
+        section.get("level", "restricted"),
+        str(section.get("version", "latest")),
+        tuple(exemptions),
+        bool(section.get("keep_replaced_baseline", False)),
+    )
     try:
         pss.resolve_version(settings.version)
         pss.active_checks(settings.level, 0)

@@ -61,6 +61,9 @@ class Pod:
     pointer: str = ""  # JSON pointer of the pod (template) in the evaluated object: "" or "/spec/template"
     security_context: dict[str, Any] | None = None  # spec.securityContext; None when unset (Go nil)
     context: dict[str, Any] = field(default_factory=dict)  # securityContext or {}: ``context.get(f)`` reads a field
+    #: Capabilities a profile lets this pod add beyond its Pod Security level's list (the
+    #: capabilities checks read it; param ``allowed_gpu_capabilities``, GPU pods only). Empty: PSA's lists.
+    allowed_capabilities: frozenset[str] = frozenset()
 
     @property
     def spec_pointer(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -519,18 +520,26 @@ def test_kinds_no_rule_cares_about_pass_fast(monkeypatch):
     assert check_shape(review(body, mode="validate", profile=profile), body, "validate")["allowed"] is True
 
 
-def test_internal_rule_error_allows_with_warning_or_denies_when_strict(monkeypatch, nvcf, strict):
+def test_internal_rule_error_denies_unless_fail_open(monkeypatch, nvcf, strict):
+    """Fail closed whatever the profile's strictness (and warn_only); only fail_open allows, with a
+    warning; the mutating answer never denies (the validating webhook is the gate)."""
+
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(SECRET_VALUE)
 
     monkeypatch.setattr("chartguard.admission.object_release", broken)
     body = make_review(deployment())
-    allowed = check_shape(review(body, mode="validate", profile=nvcf), body, "validate")
-    assert allowed["allowed"] is True
-    assert allowed["warnings"] == ["chartguard could not check Deployment default/web: internal error (RuntimeError)"]
-    denied = check_shape(review(body, mode="validate", profile=strict), body, "validate")
-    assert denied["allowed"] is False and SECRET_VALUE not in json.dumps(denied)
-    assert check_shape(review(body, mode="mutate", profile=strict), body, "mutate")["allowed"] is True
+    problem = "chartguard could not check Deployment default/web: internal error (RuntimeError)"
+    for profile in (nvcf, strict):
+        for extra in ({}, {"warn_only": True}):
+            denied = check_shape(review(body, mode="validate", profile=profile, **extra), body, "validate")
+            assert denied["allowed"] is False and SECRET_VALUE not in json.dumps(denied)
+            assert denied["status"] == {"code": 500, "status": "Failure", "reason": "InternalError", "message": problem}
+            assert denied["auditAnnotations"] == {"rules": "internal-error"}
+        allowed = check_shape(review(body, mode="validate", profile=profile, fail_open=True), body, "validate")
+        assert allowed["allowed"] is True and allowed["warnings"] == [problem]
+        mutated = check_shape(review(body, mode="mutate", profile=profile), body, "mutate")
+        assert mutated["allowed"] is True and mutated["warnings"] == [problem] and "patch" not in mutated
 
 
 def test_secret_data_is_never_echoed(nvcf, strict):
@@ -708,9 +717,11 @@ def test_bad_arguments_are_programming_errors(nvcf):
     with pytest.raises(ValueError, match="mode must be"):
         review(body, mode="audit", profile=nvcf)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="unexpected setting"):
-        review(body, mode="validate", profile=nvcf, fail_open=True)
+        review(body, mode="validate", profile=nvcf, fail_sideways=True)
     with pytest.raises(ValueError, match="max_warnings"):
         review(body, mode="validate", profile=nvcf, max_warnings=0)
+    with pytest.raises(ValueError, match="max_object_depth must be a positive number"):
+        review(body, mode="validate", profile=nvcf, max_object_depth=0)
 
 
 def test_object_release_finds_what_lint_manifests_finds(strict):
@@ -748,3 +759,126 @@ def test_every_mutation_applies_and_every_answer_keeps_the_contract(obj: dict[st
             patched = apply_with_jsonpatch(obj, patch)
             assert patched == apply_patch(obj, patch)
             assert "patch" not in review(make_review(patched), mode="mutate", profile=NVCF_STRICT)["response"]
+
+
+# --- work limits and request field types (fail closed on crafted input) ----------------------------
+
+
+def nested(depth: int) -> Any:
+    """A value of ``depth`` objects inside one another."""
+    value: Any = "x"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def widget(**spec: Any) -> dict[str, Any]:
+    """A custom resource of a kind the nvcf profiles do not allow."""
+    return {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "default"}, "spec": spec}
+
+
+@pytest.mark.parametrize(
+    ("obj", "limits", "limit"),
+    [
+        (widget(deep=nested(200)), {}, "max-object-depth"),
+        (deployment(volumes=[{"name": "h", "hostPath": {"path": "/"}}], nodeSelector={"x": nested(150)}), {}, "max-object-depth"),
+        (widget(deep=nested(9)), {"max_object_depth": 8}, "max-object-depth"),
+        (deployment(containers=[container(f"c{i}") for i in range(6)]), {"max_containers": 5}, "max-containers"),
+        (widget(items=list(range(500))), {"max_object_nodes": 400}, "max-object-nodes"),
+        (widget(blob="x" * 5000), {"max_object_bytes": 4096}, "max-object-bytes"),
+    ],
+)
+def test_objects_over_a_limit_are_denied_naming_it(nvcf, obj, limits, limit):
+    """Crafted objects (a Widget the profile denies, a hostPath Deployment) nested deeper than the
+    limit used to be allowed with "could not check ... (RecursionError)": now a clean denial, before
+    any rule runs, whatever fail_open says; the mutating answer carries no patch."""
+    body = make_review(obj)
+    for fail_open in (False, True):
+        response = check_shape(review(body, mode="validate", profile=nvcf, fail_open=fail_open, **limits), body, "validate")
+        assert response["allowed"] is False and response["status"]["code"] == 403
+        assert (
+            "over the webhook's limits (" in response["status"]["message"] and f"limit {limit})" in response["status"]["message"]
+        )
+        assert response["auditAnnotations"] == {"rules": limit}
+    mutated = check_shape(review(body, mode="mutate", profile=nvcf, **limits), body, "mutate")
+    assert "patch" not in mutated and mutated["warnings"][0].startswith("chartguard: not mutated, over the webhook's limits")
+
+
+def test_deep_objects_deny_even_at_the_bottom_of_a_deep_stack(nvcf):
+    """985 levels used to overflow the recursion limit inside the server's frames."""
+
+    def at_depth(frames: int) -> dict[str, Any]:
+        if frames:
+            return at_depth(frames - 1)
+        return review(make_review(widget(deep=nested(985))), mode="validate", profile=nvcf)
+
+    assert at_depth(sys.getrecursionlimit() - 150)["response"]["allowed"] is False
+
+
+def test_limits_bound_the_work_of_a_huge_review(nvcf):
+    """A 10 MiB Deployment with 132k containers used to keep a worker busy for seconds."""
+    import time
+
+    huge = deployment(containers=[{"name": f"c{i}", "image": "nginx"} for i in range(132_000)])
+    started = time.perf_counter()
+    response = review(make_review(huge), mode="validate", profile=nvcf)["response"]
+    assert time.perf_counter() - started < 0.5
+    assert response["auditAnnotations"] == {"rules": "max-containers"}
+    many = widget(items=[{"k": i} for i in range(300_000)])
+    started = time.perf_counter()
+    assert review(make_review(many), mode="validate", profile=nvcf)["response"]["auditAnnotations"] == {
+        "rules": "max-object-nodes"
+    }
+    assert time.perf_counter() - started < 0.5
+
+
+def test_an_old_object_over_a_limit_relaxes_nothing(nvcf):
+    hostpath = deployment(volumes=[{"name": "h", "hostPath": {"path": "/"}}])
+    old = copy.deepcopy(hostpath)
+    old["metadata"]["annotations"] = {"deep": nested(150)}
+    body = make_review(hostpath, "UPDATE", oldObject=old)
+    response = review(body, mode="validate", profile=nvcf)["response"]
+    assert response["allowed"] is False and "volume-types" in response["auditAnnotations"]["rules"]
+    body = make_review(hostpath, "UPDATE", oldObject=copy.deepcopy(hostpath))
+    assert review(body, mode="validate", profile=nvcf)["response"]["allowed"] is True  # the same old object, within limits
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("subResource", ["status"], "request.subResource is an array, expected a string"),
+        ("subResource", {"a": 1}, "request.subResource is an object, expected a string"),
+        ("requestSubResource", 7, "request.requestSubResource is a number, expected a string"),
+        ("operation", ["CREATE"], "request.operation is missing or not a string"),
+        ("kind", "Deployment", "request.kind is a string, expected an object"),
+        ("kind", {"group": "apps", "version": "v1", "kind": ["Deployment"]}, "request.kind.kind is an array, expected a string"),
+        ("requestKind", [], "request.requestKind is an array, expected an object"),
+        ("resource", {"resource": 3}, "request.resource.resource is a number, expected a string"),
+        ("uid", ["x"], "request.uid is missing or not a non-empty string"),
+        ("namespace", {"a": 1}, "request.namespace is an object, expected a string"),
+        ("name", 3, "request.name is a number, expected a string"),
+        ("userInfo", "admin", "request.userInfo is a string, expected an object"),
+        ("userInfo", {"username": ["a"]}, "request.userInfo.username is an array, expected a string"),
+        ("userInfo", {"groups": "system:masters"}, "request.userInfo.groups is a string, expected an array"),
+        ("userInfo", {"groups": ["a", 1]}, "request.userInfo.groups[1] is a number, expected a string"),
+        ("userInfo", {"extra": {"k": "v"}}, "request.userInfo.extra.k is a string, expected an array"),
+        ("dryRun", "false", "request.dryRun is a string, expected a boolean"),
+        ("options", "CreateOptions", "request.options is a string, expected an object"),
+        ("oldObject", [], "request.oldObject is an array, expected an object"),
+    ],
+)
+def test_request_fields_of_the_wrong_type_are_review_errors(nvcf, field, value, reason):
+    """A list as subResource was "allowed with a TypeError warning": now a ReviewError (HTTP 400)."""
+    body = make_review(deployment(volumes=[{"name": "h", "hostPath": {"path": "/"}}]))
+    body["request"][field] = value
+    for mode in ("validate", "mutate"):
+        with pytest.raises(admission.ReviewError) as raised:
+            review(body, mode=mode, profile=nvcf)
+        assert str(raised.value) == reason
+
+
+def test_request_fields_may_be_null_or_absent(nvcf):
+    body = make_review(deployment())
+    for field in ("subResource", "requestKind", "userInfo", "dryRun", "options", "name"):
+        body["request"][field] = None
+    assert review(body, mode="validate", profile=nvcf)["response"]["allowed"] is True

@@ -434,6 +434,31 @@ def test_deadline_bounds_a_trickling_server(server: ChartServer) -> None:
     assert time.monotonic() - started < 3
 
 
+@pytest.mark.parametrize("sent", [0, 200])
+def test_a_body_that_stalls_until_the_deadline_is_a_timeout(server: ChartServer, sent: int) -> None:
+    """It used to come back as a complete (empty or cut) archive: "not a valid chart archive (empty file)"."""
+    url = server.url(f"/stall/{sent}")
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch_chart(url, {}, ALLOW, timeout=1)
+    assert caught.value.message == f'Get "{url}": context deadline exceeded'
+    assert time.monotonic() - started < 3
+
+
+def test_a_truncated_body_is_not_taken_as_complete(server: ChartServer, chart_bytes: bytes) -> None:
+    """Fewer bytes than Content-Length, or a chunked stream cut before its last chunk."""
+    half = len(chart_bytes) // 2
+    cases = {
+        f"/truncated/{half}": f"unexpected EOF ({half} of {len(chart_bytes)} bytes received)",
+        "/truncated/0": f"unexpected EOF (0 of {len(chart_bytes)} bytes received)",
+        "/chunked-cut": "unexpected EOF",
+    }
+    for path, reason in cases.items():
+        with pytest.raises(FetchError) as caught:
+            fetch_chart(server.url(path), {}, ALLOW, timeout=10)
+        assert caught.value.message == f'Get "{server.url(path)}": {reason}'
+
+
 def test_invalid_url_is_refused_before_any_request(server: ChartServer) -> None:
     with pytest.raises(FetchError, match='must use https or oci scheme, got "http"'):
         fetch_chart(server.url("/public/good.tgz", scheme="http"), {}, ALLOW)

@@ -9,6 +9,7 @@ saved AdmissionReview samples (../shared) are the real cases, skipped when ../sh
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from helpers.lint import found, lint_gpu_workloads, lint_objects
 from helpers.paths import shared_path
 
 import chartguard
-from chartguard import admission
+from chartguard import admission, pss
 from chartguard.findings import Report, Severity
 from chartguard.profile import load_profile
 from chartguard.rules.gpu.facts import PartialType, pinned_value, resolve_instance_type
@@ -99,12 +100,17 @@ B200 = "ON-PREM.GPU.B200_8x.x2"
 # --- the profiles --------------------------------------------------------------------------------------
 
 
-def test_nvcf_webhook_profile_is_nvcf_plus_the_gpu_gate() -> None:
+def test_nvcf_webhook_profile_is_nvcf_plus_the_gpu_gate_and_pss_baseline() -> None:
     nvcf, webhook = load_profile("nvcf"), load_profile("nvcf-webhook")
-    assert webhook.extends == "nvcf" and webhook.render == nvcf.render and webhook.pod_security == nvcf.pod_security
+    assert webhook.extends == "nvcf" and webhook.render == nvcf.render
+    assert nvcf.pod_security is not None and webhook.pod_security == replace(nvcf.pod_security, keep_replaced_baseline=True)
     configs = {c.rule.id: c for c in webhook.rules}
     differ = {c.rule.id for c in nvcf.rules if (c.severity, c.params) != (configs[c.rule.id].severity, configs[c.rule.id].params)}
-    assert differ == {"gpu-instance-type", "gpu-node-affinity"} and set(configs) == {c.rule.id for c in nvcf.rules}
+    baseline = {rule.id for rule, check in pss.RULE_CHECKS if check.level == "baseline"}
+    assert differ == {"gpu-instance-type", "gpu-node-affinity", "pss-capabilities-restricted", *baseline}
+    assert set(configs) == {c.rule.id for c in nvcf.rules}
+    assert all(configs[rule].severity == Severity.ERROR for rule in baseline)
+    assert configs["pss-capabilities-restricted"].severity == Severity.WARNING
     instance = configs["gpu-instance-type"]
     assert instance.severity == Severity.ERROR
     assert (instance.params["allow_missing"], instance.params["allow_partial"], instance.params["allow_unknown"]) == (
@@ -596,11 +602,20 @@ def test_webhook_gate_on_admission_reviews() -> None:
 
 @pytest.mark.parametrize("sample", ["01", "02", "03", "04"])
 def test_saved_admission_samples_answer_as_under_nvcf(sample: str) -> None:
-    """None of the saved samples asks for GPUs: nvcf-webhook answers them exactly as nvcf does."""
+    """None of the saved samples asks for GPUs: nvcf-webhook answers them as nvcf does, except that
+    it denies what breaks Pod Security Baseline (sample 02's privileged nginx), which nvcf warns of."""
     (path,) = shared_path("admission-samples").glob(f"{sample}-*.json")
     body = json.loads(path.read_text(encoding="utf-8"))
     answers = {}
     for profile in ("nvcf", "nvcf-webhook"):
         answer = admission.review(json.loads(json.dumps(body)), mode="validate", profile=load_profile(profile))["response"]
         answers[profile] = json.loads(json.dumps(answer).replace("[profile nvcf-webhook]", "[profile nvcf]"))
-    assert answers["nvcf"] == answers["nvcf-webhook"]
+    obj = body["request"].get("object")
+    broken = pss.evaluate(obj, "baseline", "latest") if body["request"]["operation"] in ("CREATE", "UPDATE") else []
+    if not broken:
+        assert answers["nvcf"] == answers["nvcf-webhook"]
+        return
+    rule_of = {check.id: rule.id for rule, check in pss.RULE_CHECKS}
+    denied = answers["nvcf-webhook"]
+    assert answers["nvcf"]["allowed"] is True and denied["allowed"] is False
+    assert denied["auditAnnotations"] == {"rules": ",".join(sorted({rule_of[v.check] for v in broken}))}

@@ -110,8 +110,18 @@ def deep(levels: int) -> str:
     return '{"a": ' * levels + '"x"' + "}" * levels
 
 
-REVIEW_SCRIPT = "import json, sys; from chartguard.admission import review; from chartguard.profile import load_profile; " \
-    "print(json.dumps(review(json.load(open(sys.argv[1])), mode=sys.argv[2], profile=load_profile('nvcf-webhook')))[:2000])"  # fmt: skip
+REVIEW_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from chartguard.admission import ReviewError, review
+    from chartguard.profile import load_profile
+    try:
+        answer = review(json.load(open(sys.argv[1])), mode=sys.argv[2], profile=load_profile("nvcf-webhook"))
+    except ReviewError as exc:  # a malformed review: the server answers 400
+        sys.exit(f"chartguard: bad review: {exc}"[:2000])
+    print(json.dumps(answer)[:2000])
+    """
+)
 
 Case = Callable[[Path], tuple[list[str], str]]  # → (chartguard arguments, stdin file or "-")
 CASES: dict[str, Case] = {
@@ -407,6 +417,8 @@ def test_hostile_input_is_bounded(tmp_path, name):
     assert float(seconds) <= 20, f"{seconds} s"
     assert int(peak) <= 1024**3, f"peak RSS {int(peak) / 2**20:.0f} MiB"
     assert "Traceback" not in stderr, stderr[-2000:]
+    if name == "review-deep-object":  # the webhook fails closed: a check that cannot run denies
+        assert '"allowed": false' in subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60).stdout
     if int(code) == 2 and args[0] != sys.executable:
         lines = stderr.splitlines()
         assert 1 <= len(lines) <= 2 and lines[0].startswith("chartguard: "), lines[:5]

@@ -204,7 +204,7 @@ def call(app: App, method: str, path: str, body: bytes = b"", content_type: str 
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, end["body"]
 
 
-def fake_app(answer: Any = None, error: BaseException | None = None, strict: bool = False) -> tuple[App, list]:
+def fake_app(answer: Any = None, error: BaseException | None = None, fail_open: bool = False) -> tuple[App, list]:
     calls: list[tuple[dict, dict]] = []
 
     def review(body: dict, **keywords: Any) -> Any:
@@ -219,7 +219,8 @@ def fake_app(answer: Any = None, error: BaseException | None = None, strict: boo
             "response": {"uid": body["request"]["uid"], "allowed": True},
         }
 
-    app = create_app(webhook=WebhookOptions(profile=load_profile("nvcf"), strict=strict, review=review), serve_reval=False)
+    options = WebhookOptions(profile=load_profile("nvcf"), fail_open=fail_open, review=review)
+    app = create_app(webhook=options, serve_reval=False)
     return app, calls
 
 
@@ -271,15 +272,22 @@ def test_in_process_review_error_is_400() -> None:
     assert status == 400 and json.loads(body)["reason"] == "request.object is not an object"
 
 
-@pytest.mark.parametrize("strict", [False, True])
-def test_in_process_core_failure_still_answers(strict: bool, caplog: pytest.LogCaptureFixture) -> None:
-    app, _ = fake_app(error=RuntimeError(f"value {SECRET_VALUE}"), strict=strict)
+@pytest.mark.parametrize("fail_open", [False, True])
+def test_in_process_core_failure_still_answers(fail_open: bool, caplog: pytest.LogCaptureFixture) -> None:
+    """/validate fails closed unless --fail-open; /mutate never denies (the validating webhook is the gate)."""
+    app, _ = fake_app(error=RuntimeError(f"value {SECRET_VALUE}"), fail_open=fail_open)
     status, _, body = call(app, "POST", "/validate", json.dumps(minimal_review()).encode())
     response = json.loads(body)["response"]
     assert status == 200 and response["uid"] == minimal_review()["request"]["uid"]
-    assert response["allowed"] is (not strict)
-    assert ("status" in response) is strict and ("warnings" in response) is (not strict)
+    assert response["allowed"] is fail_open
+    assert ("status" in response) is (not fail_open) and ("warnings" in response) is fail_open
+    if not fail_open:
+        assert response["status"]["code"] == 500 and response["auditAnnotations"] == {"rules": "internal-error"}
     assert "RuntimeError" in caplog.text and SECRET_VALUE not in caplog.text and SECRET_VALUE not in body.decode()
+    mutated = json.loads(call(app, "POST", "/mutate", json.dumps(minimal_review()).encode())[2])["response"]
+    assert mutated["allowed"] is True and mutated["warnings"] == ["chartguard could not review this object (RuntimeError)"]
+    metrics = call(app, "GET", "/metrics")[2].decode()
+    assert ('chartguard_webhook_denials_total{rule="internal-error"} 1' in metrics) is (not fail_open)
 
 
 def test_in_process_metrics_count_requests_denials_and_latency() -> None:
@@ -461,19 +469,19 @@ def test_served_update_with_an_existing_violation_warns_and_a_new_one_denies(ser
     status, answer = post(served, "validate", existing)
     response = answer["response"]
     assert status == 200 and response["allowed"] is True and "status" not in response
-    assert (
-        response["warnings"][0] == 'chartguard error (existing): volume type not allowed (volume "host": hostPath) [volume-types]'
-    )
-    assert response["auditAnnotations"] == {"existing": "volume-types"}
+    # the sample's privileged container and the hostPath volume break Baseline too (nvcf-webhook denies it)
+    assert 'chartguard error (existing): volume type not allowed (volume "host": hostPath) [volume-types]' in response["warnings"]
+    assert response["auditAnnotations"] == {"existing": "pss-host-path-volumes,pss-privileged,volume-types"}
     new = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0002", already=False)
     status, answer = post(served, "validate", new)
     response = answer["response"]
     assert status == 200 and response["allowed"] is False and response["status"]["code"] == 403
-    message = response["status"]["message"]  # only the new violation; the profile is serve's default
-    assert message.startswith(
-        'chartguard denied Deployment nginx/nginx: volume type not allowed (volume "host": hostPath) [profile '
+    message = response["status"]["message"]  # only the new violations; the profile is serve's default
+    assert message == (
+        'chartguard denied Deployment nginx/nginx: hostPath volumes (volume "host"), '
+        'volume type not allowed (volume "host": hostPath) [profile nvcf-webhook]'
     )
-    assert response["auditAnnotations"] == {"rules": "volume-types"}
+    assert response["auditAnnotations"] == {"rules": "pss-host-path-volumes,volume-types", "existing": "pss-privileged"}
 
 
 def test_served_bad_reviews_are_400_and_the_server_keeps_serving(served: Served) -> None:
@@ -688,6 +696,197 @@ def test_served_deny_existing_violations(ca: trustme.CA, tmp_path: Path) -> None
     try:
         review = hostpath_update_review("5d4f2a9e-7c1b-4f0e-8a2d-0000000e0003", already=True)
         response = post(served, "validate", review)[1]["response"]
-        assert response["allowed"] is False and response["auditAnnotations"] == {"rules": "volume-types"}
+        rules = {"rules": "pss-host-path-volumes,pss-privileged,volume-types"}
+        assert response["allowed"] is False and response["auditAnnotations"] == rules
     finally:
         served.stop()
+
+
+# --- crafted input fails closed; malformed reviews are 400 ---------------------------------------------------
+
+
+def with_raw_object(review: dict[str, Any], raw: bytes) -> bytes:
+    """``review`` as JSON with its ``request.object`` replaced by ``raw`` (JSON too deep for json.dumps)."""
+    review["request"]["object"] = "@OBJECT@"
+    return json.dumps(review).encode().replace(b'"@OBJECT@"', raw)
+
+
+def deep(depth: int) -> bytes:
+    return b'{"a":' * depth + b'"x"' + b"}" * depth
+
+
+def test_served_crafted_deep_objects_are_denied(served: Served) -> None:
+    """A custom resource of a denied kind, and a hostPath Deployment, each with a field nested 985
+    levels deep, used to be allowed with "could not check ... (RecursionError)"."""
+    widget = minimal_review("9a1b2c3d-0000-4000-8000-00000000de01")
+    widget["request"]["kind"] = {"group": "example.com", "version": "v1", "kind": "Widget"}
+    raw_widget = b'{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":' + deep(985) + b"}"
+    hostpath = minimal_review("9a1b2c3d-0000-4000-8000-00000000de02")
+    hostpath["request"]["kind"] = {"group": "apps", "version": "v1", "kind": "Deployment"}
+    raw_deployment = (
+        b'{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","labels":{"x":'
+        + deep(985)
+        + b'}},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"nginx"}],'
+        + b'"volumes":[{"name":"h","hostPath":{"path":"/"}}]}}}}'
+    )
+    for review, raw in ((widget, raw_widget), (hostpath, raw_deployment)):
+        status, _, body = served.request("POST", "/validate", with_raw_object(review, raw))
+        response = json.loads(body)["response"]
+        assert status == 200 and response["allowed"] is False, response
+        assert response["auditAnnotations"] == {"rules": "max-object-depth"}
+        assert (
+            "over the webhook's limits (nested deeper than 100 levels; limit max-object-depth)" in response["status"]["message"]
+        )
+    status, _, body = served.request("POST", "/validate", with_raw_object(widget, deep(5000)))
+    assert status == 400 and "depth limit exceeded" in json.loads(body)["reason"]
+    assert served.serves()
+
+
+def test_served_request_fields_of_the_wrong_type_are_400(served: Served) -> None:
+    """A subResource sent as a list used to be "allowed with a TypeError warning"."""
+    cases = {
+        "subResource": ["status"],
+        "operation": ["CREATE"],
+        "kind": "Pod",
+        "uid": {"id": 1},
+        "namespace": ["default"],
+        "userInfo": "admin",
+        "dryRun": "no",
+    }
+    for mode in ("validate", "mutate"):
+        for field_name, value in cases.items():
+            review = hostpath_review()
+            review["request"][field_name] = value
+            status, _, body = served.request("POST", f"/{mode}", review)
+            assert status == 400, (mode, field_name, body)
+            assert field_name in json.loads(body)["reason"], body
+
+
+def test_served_413_and_408_are_counted_and_logged(served: Served) -> None:
+    name = "chartguard_webhook_requests_total"
+    before = served.request("GET", "/metrics")[2].decode()
+    served.drain_log()
+    big = minimal_review("9a1b2c3d-0000-4000-8000-000000000413")
+    big["request"]["object"]["metadata"]["annotations"] = {"blob": "x" * WEBHOOK_MAX_BODY}
+    assert served.request("POST", "/validate", big)[0] == 413
+    sock = raw_tls(served)
+    sock.sendall(b"POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+    assert read_status(sock)[0] == 408
+    sock.close()
+    after = served.request("GET", "/metrics")[2].decode()
+    assert metric(after, name, endpoint="/validate", code="413") - metric(before, name, endpoint="/validate", code="413") == 1
+    assert metric(after, name, endpoint="/mutate", code="408") - metric(before, name, endpoint="/mutate", code="408") == 1
+    time.sleep(0.3)
+    lines = [json.loads(line) for line in served.drain_log() if line.startswith('{"msg":"admission"')]
+    refused = {line["code"]: line for line in lines if line["code"] in (408, 413)}
+    assert (
+        refused[413]["endpoint"] == "/validate" and refused[413]["reason"] == f"request body larger than {WEBHOOK_MAX_BODY} bytes"
+    )
+    assert refused[408]["endpoint"] == "/mutate" and refused[408]["reason"] == "request body not received within 1s"
+    assert all("blob" not in json.dumps(line) for line in lines)
+
+
+# --- slow and piled-up connections ---------------------------------------------------------------------------
+
+
+def closed_within(sock: socket.socket, seconds: float) -> tuple[float, bytes]:
+    """Read until the server closes ``sock`` (at most ``seconds``); the time it took and what came."""
+    started, data = time.monotonic(), b""
+    sock.settimeout(seconds)
+    try:
+        while chunk := sock.recv(4096):
+            data += chunk
+    except (TimeoutError, ConnectionResetError, ssl.SSLError):
+        pass
+    return time.monotonic() - started, data
+
+
+def test_served_half_a_request_line_is_closed_within_the_header_timeout(served: Served) -> None:
+    """A TLS client that sends half a request line was never closed: now 408 and closed after
+    --header-timeout (1 s), while normal requests keep being served meanwhile."""
+    slow = []
+    for partial in (b"POST /vali", b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Ty", b""):
+        sock = raw_tls(served)
+        if partial:
+            sock.sendall(partial)
+        slow.append(sock)
+    assert served.serves()
+    for sock in slow:
+        elapsed, data = closed_within(sock, 10)
+        sock.close()
+        assert elapsed < 3, elapsed
+        assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n") and b"connection: close" in data, data
+    bare = socket.create_connection(("127.0.0.1", served.port), timeout=10)  # no TLS handshake at all
+    elapsed, _ = closed_within(bare, 10)
+    bare.close()
+    assert elapsed < 3, elapsed
+    text = served.request("GET", "/metrics")[2].decode()
+    assert metric(text, "chartguard_webhook_connections_closed_total", reason="header-timeout") >= 3
+    time.sleep(0.2)
+    events = [json.loads(line) for line in served.drain_log() if line.startswith('{"msg":"connection"')]
+    assert any(e["event"] == "header-timeout" and e["code"] == 408 and e["client"].startswith("127.0.0.1:") for e in events)
+
+
+def test_served_a_kept_alive_connection_gets_the_header_timeout_per_request(served: Served) -> None:
+    sock = raw_tls(served)
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    for pause in (0, 1.5):  # a new connection's first head is due within 1 s; idle after a response is keep-alive time
+        time.sleep(pause)
+        sock.sendall(request)
+        assert read_status(sock)[0] == 200
+    sock.sendall(b"GET /heal")
+    elapsed, data = closed_within(sock, 10)
+    sock.close()
+    assert elapsed < 3 and b"408" in data
+
+
+def test_served_oversized_head_is_431(served: Served) -> None:
+    sock = raw_tls(served)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Filler: " + b"y" * (70 * 1024))
+    elapsed, data = closed_within(sock, 10)
+    sock.close()
+    assert data.startswith(b"HTTP/1.1 431 ") and elapsed < 3
+    assert served.serves()
+
+
+@pytest.fixture(scope="module")
+def roomy(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A webhook taking 12 MiB bodies, at most 8 connections per worker, a 30 s header timeout."""
+    pki = write_pki(ca, tmp_path_factory.mktemp("roomy"))
+    server = start_webhook(pki, "--max-body-bytes", str(12 * 1024 * 1024), "--max-connections", "8", "--header-timeout", "30")
+    yield server
+    server.stop()
+
+
+def test_served_connection_limit_refuses_with_503_and_keeps_serving(roomy: Served) -> None:
+    held = [raw_tls(roomy) for _ in range(8)]
+    try:
+        time.sleep(0.2)
+        extra = raw_tls(roomy)
+        elapsed, data = closed_within(extra, 5)
+        extra.close()
+        assert data.startswith(b"HTTP/1.1 503 Service Unavailable\r\n") and elapsed < 2, data
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.3)
+    assert roomy.serves()
+    text = roomy.request("GET", "/metrics")[2].decode()
+    assert metric(text, "chartguard_webhook_connections_closed_total", reason="too-many-connections") >= 1
+    assert "\nchartguard_webhook_open_connections 1\n" in text  # the scrape's own connection
+
+
+def test_served_a_huge_review_is_denied_quickly(roomy: Served) -> None:
+    """10 MiB, 132k containers: used to block a worker for seconds; now denied before any rule runs."""
+    review = minimal_review("9a1b2c3d-0000-4000-8000-0000000b16e5")
+    review["request"]["object"]["spec"]["containers"] = [{"name": f"c{i}", "image": "nginx:1.27"} for i in range(132_000)]
+    body = json.dumps(review).encode()
+    assert len(body) > 5 * 1024 * 1024
+    started = time.monotonic()
+    status, _, answer = roomy.request("POST", "/validate", body)
+    elapsed = time.monotonic() - started
+    response = json.loads(answer)["response"]
+    assert status == 200 and response["allowed"] is False and response["auditAnnotations"] == {"rules": "max-containers"}
+    assert elapsed < 2, elapsed
+    status, _, answer = roomy.request("POST", "/mutate", body)
+    assert status == 200 and "patch" not in json.loads(answer)["response"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..limits import DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS
 from .common import DEFAULT_RENDER_MEMORY_MIB, DEFAULT_RENDER_TIMEOUT, apply_render_limits, guarded
 
 
@@ -101,10 +102,61 @@ from .common import DEFAULT_RENDER_MEMORY_MIB, DEFAULT_RENDER_TIMEOUT, apply_ren
     "plus the GPU gate: a GPU request needs a known instance type and its nodes' affinity.",
 )
 @click.option("-b", "--backend", metavar="NAME", help="Webhook: NVCF backend the profile applies to.")
+@click.option("--strict", is_flag=True, help="Webhook: the profile's strict severities.")
 @click.option(
-    "--strict",
+    "--fail-open",
     is_flag=True,
-    help="Webhook: the profile's strict severities; an internal error denies instead of allowing with a warning.",
+    help="Webhook: RISKY. An internal error allows the object with a warning instead of denying it, so an "
+    "input that crashes a check gets in unchecked (limits still deny).",
+)
+@click.option(
+    "--max-object-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_LIMITS.max_object_bytes,
+    show_default=True,
+    help="Webhook: largest object (compact JSON bytes); larger is denied before any rule runs.",
+)
+@click.option(
+    "--max-object-depth",
+    type=click.IntRange(1, 500),
+    default=DEFAULT_LIMITS.max_object_depth,
+    show_default=True,
+    help="Webhook: deepest nesting of objects and arrays; deeper is denied.",
+)
+@click.option(
+    "--max-object-nodes",
+    type=click.IntRange(1),
+    default=DEFAULT_LIMITS.max_object_nodes,
+    show_default=True,
+    help="Webhook: most JSON values in an object; more is denied.",
+)
+@click.option(
+    "--max-containers",
+    type=click.IntRange(1),
+    default=DEFAULT_LIMITS.max_containers,
+    show_default=True,
+    help="Webhook: most containers (init, regular, ephemeral) in a pod or pod template; more is denied.",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.1),
+    default=DEFAULT_CONNECTION_LIMITS.header_timeout,
+    show_default=True,
+    help="Seconds for the TLS handshake, then for a request's head (slower: 408 and the connection is closed).",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=DEFAULT_CONNECTION_LIMITS.max_connections,
+    show_default=True,
+    help="Open connections per worker process (more: 503 and closed).",
+)
+@click.option(
+    "--max-header-bytes",
+    type=click.IntRange(1024),
+    default=DEFAULT_CONNECTION_LIMITS.max_header_bytes,
+    show_default=True,
+    help="Largest request head (request line and headers; larger: 431 and closed).",
 )
 @click.option(
     "--body-timeout",
@@ -189,5 +241,7 @@ def serve(**flags: Any) -> int:
     )
     policy_keys = ("profile", "backend", "strict", "disabled", "pss_level", "pss_version")
     policy = PolicyOptions(**{key: flags.pop(key) for key in policy_keys})
-    existing = {"allow_existing_violations": not flags.pop("deny_existing_violations")}
-    return run_server(ServeConfig(**flags, reval=reval, policy=policy, webhook_settings=existing))
+    limits = ("max_object_bytes", "max_object_depth", "max_object_nodes", "max_containers")
+    review_settings = {key: flags.pop(key) for key in limits}
+    review_settings["allow_existing_violations"] = not flags.pop("deny_existing_violations")
+    return run_server(ServeConfig(**flags, reval=reval, policy=policy, webhook_settings=review_settings))

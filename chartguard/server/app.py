@@ -12,9 +12,13 @@ unexpected exception is logged and answered ``500 {"error":"internal error"}``, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import gc
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +30,9 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 #: A request body not fully received within this many seconds is answered 408 (``--body-timeout``).
 DEFAULT_BODY_TIMEOUT = 10.0
 ORIGIN = "reval-service"
+#: After a request body this large, the memory freed once it is answered goes back to the OS
+#: (glibc keeps freed heap memory otherwise, so one burst of large reviews would pin it for good).
+RELEASE_AFTER_BYTES = 1024 * 1024
 
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -42,6 +49,7 @@ class Request:
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     body: bytes = b""
     state: Any = None  # what a handler wants to remember about the request (e.g. for its log line)
+    refused: str = ""  # why the app answered without calling the handler (405, 401, 408, 413)
 
 
 @dataclass
@@ -54,6 +62,9 @@ class Response:
 
 Handler = Callable[[Request], Awaitable[Response]]
 Authorizer = Callable[[Request], "str | None"]  # None: allowed; else the 401's metadata.error
+#: Told of every answer on a route, the handler's or the app's own (405, 401, 408, 413, 500), with
+#: the seconds it took from the request head: the webhook's metrics and log lines.
+Observer = Callable[[Request, Response, float], None]
 
 
 def go_json(value: Any) -> bytes:
@@ -109,6 +120,7 @@ class _Route:
     methods: frozenset[str]
     handler: Handler
     authorizer: Authorizer | None
+    observer: Observer | None = None
 
 
 class App:
@@ -127,15 +139,25 @@ class App:
         self.not_found = not_found or _not_found
         self.on_startup: list[Callable[[], None]] = []  # called inside the running event loop
         self.on_shutdown: list[Callable[[], None]] = []
+        self._release: asyncio.TimerHandle | None = None  # a pending release_memory()
 
-    def route(self, path: str, methods: Iterable[str], handler: Handler, *, authorizer: Authorizer | None = None) -> None:
-        """Serve ``path`` (exact match) for ``methods``; other methods get 405 with ``Allow``.
+    def route(
+        self,
+        path: str,
+        methods: Iterable[str],
+        handler: Handler,
+        *,
+        authorizer: Authorizer | None = None,
+        observer: Observer | None = None,
+    ) -> None:
+        """Serve ``path`` (exact match) for ``methods``; other methods get 405 with ``Allow``;
+        ``observer`` is told of every answer on the route.
 
         Registering a path twice is a programming error (``ValueError``), never "last one wins".
         """
         if path in self.routes:
             raise ValueError(f"route {path} is already registered")
-        self.routes[path] = _Route(frozenset(m.upper() for m in methods), handler, authorizer)
+        self.routes[path] = _Route(frozenset(m.upper() for m in methods), handler, authorizer, observer)
 
     def ensure_route(self, path: str, methods: Iterable[str], handler: Handler) -> None:
         """Register a route several front doors share (``/healthz``): the same handler and methods may be
@@ -159,6 +181,13 @@ class App:
             log.exception("unhandled error serving %s %s", scope.get("method"), scope.get("path"))
             response = internal_error()
         await _send(send, response, head=scope.get("method") == "HEAD")
+        if self._release is None and _announced_size(scope) >= RELEASE_AFTER_BYTES:
+            self._release = asyncio.get_running_loop().call_later(1.0, self._release_memory)
+
+    def _release_memory(self) -> None:
+        """One second after the last large body: hand freed memory back (one call per burst)."""
+        self._release = None
+        release_memory()
 
     async def _dispatch(self, scope: Scope, receive: Receive) -> Response:
         headers: dict[str, str] = {}
@@ -169,20 +198,37 @@ class App:
         route = self.routes.get(request.path)
         if route is None:
             return await self.not_found(request)
+        started = time.perf_counter()
+        try:
+            response = await self._serve(route, request, receive)
+        except Exception:
+            if route.observer is not None:
+                route.observer(request, internal_error(), time.perf_counter() - started)
+            raise
+        if route.observer is not None:
+            route.observer(request, response, time.perf_counter() - started)
+        return response
+
+    async def _serve(self, route: _Route, request: Request, receive: Receive) -> Response:
+        """One request on a known route: method, auth, the body within its limits, the handler."""
         if request.method not in route.methods:
+            request.refused = f"method {request.method} not allowed"
             return Response(405, headers=[("allow", ", ".join(sorted(route.methods)))])
         if route.authorizer is not None:
             denied = route.authorizer(request)
             if denied is not None:
+                request.refused = denied
                 return api_error(401, "Unauthorized", denied)
         try:
             async with asyncio.timeout(self.body_timeout):  # no extra task per request, unlike wait_for
-                body = await _read_body(receive, headers, self.max_body_bytes)
+                body = await _read_body(receive, request.headers, self.max_body_bytes)
         except TimeoutError:
-            response = api_error(408, "Request Timeout", f"request body not received within {self.body_timeout:g}s")
+            request.refused = f"request body not received within {self.body_timeout:g}s"
+            response = api_error(408, "Request Timeout", request.refused)
             response.headers.append(("connection", "close"))
             return response
         if body is None:
+            request.refused = f"request body larger than {self.max_body_bytes} bytes"
             response = api_error(413, "Request Entity Too Large", "http: request body too large")
             response.headers.append(("connection", "close"))  # the rest of the body is not read
             return response
@@ -201,6 +247,24 @@ class App:
                     hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _announced_size(scope: Scope) -> int:
+    """The request's Content-Length (a chunked body counts as large: its size is not known up front)."""
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+        if name.lower() == b"transfer-encoding":
+            return RELEASE_AFTER_BYTES
+    return 0
+
+
+def release_memory() -> None:
+    """Collect garbage, then return the C heap's free memory to the OS (glibc's ``malloc_trim``;
+    elsewhere only the collection)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 async def _not_found(request: Request) -> Response:

@@ -1,9 +1,11 @@
 """Run the server under uvicorn (``chartguard serve``): listening socket, TLS, auth policy.
 
 uvicorn runs with uvloop and httptools, a keep-alive timeout above the apiserver's 90 s idle reuse
-(:data:`KEEP_ALIVE_TIMEOUT`), and a TLS context this module owns: :class:`CertReloader` watches the
-certificate and key files and loads them again into the same ``SSLContext`` when they change, so new
-connections get the new certificate without a restart (established ones keep theirs).
+(:data:`KEEP_ALIVE_TIMEOUT`), the connection guards of :mod:`chartguard.server.connections` (header
+timeout, connection and header size limits), and a TLS context this module owns:
+:class:`CertReloader` watches the certificate and key files and loads them again into the same
+``SSLContext`` when they change, so new connections get the new certificate without a restart
+(established ones keep theirs).
 
 Authentication policy (docs/server.md): with ``--token-file`` every ``/v1/*`` request needs
 ``Authorization: Bearer <token>``. Without it the API is open, which chartguard allows only on a
@@ -23,8 +25,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..admission import Settings
 from ..errors import InputError, UsageError
 from ..inputs import read_text
+from ..limits import DEFAULT_CONNECTION_LIMITS, ConnectionLimits
 from ..release import PolicyOptions, resolve_policy
 from . import create_app
 from .app import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, bearer_authorizer
@@ -57,7 +61,11 @@ class ServeConfig:
     cert_reload_interval: float = 1.0  # seconds between checks of the certificate files
     keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT
     workers: int = 1  # processes serving the same socket (see chartguard.server.workers)
-    webhook_settings: dict[str, Any] = field(default_factory=dict)  # keywords for admission.review (Settings)
+    webhook_settings: dict[str, Any] = field(default_factory=dict)  # keywords for admission.review (Settings, limits)
+    fail_open: bool = False  # webhook: an internal error allows with a warning (default: denies)
+    header_timeout: float = DEFAULT_CONNECTION_LIMITS.header_timeout  # TLS handshake, then each request head
+    max_connections: int = DEFAULT_CONNECTION_LIMITS.max_connections  # open connections per worker process
+    max_header_bytes: int = DEFAULT_CONNECTION_LIMITS.max_header_bytes  # bytes of one request head
 
 
 def is_loopback(host: str) -> bool:
@@ -180,9 +188,6 @@ def serve(config: ServeConfig) -> int:
         raise UsageError("--workers above 1 needs fork(), which this platform does not have", hint="use --workers 1")
 
     webhook = _webhook_options(config) if serve_webhook else None
-
-    import uvicorn  # deferred with the rest of the server stack: only `chartguard serve` loads it
-
     app = create_app(
         config.reval,
         webhook=webhook,
@@ -191,7 +196,7 @@ def serve(config: ServeConfig) -> int:
         body_timeout=config.body_timeout,
     )
     sock = _listen(config.host, config.port, reuse_port=config.workers > 1)
-    uvicorn_config = _uvicorn_config(app, config)
+    uvicorn_config = _uvicorn_config(app, config, webhook.metrics if webhook is not None else None)
     if config.cert_file and config.key_file and uvicorn_config.ssl is not None:
         reloader = CertReloader(uvicorn_config.ssl, config.cert_file, config.key_file, config.cert_reload_interval)
         app.on_startup.append(reloader.start)
@@ -201,7 +206,7 @@ def serve(config: ServeConfig) -> int:
     logging.getLogger("chartguard.webhook").setLevel(config.log_level.upper())
     _log_handler()
     if config.workers == 1:
-        uvicorn.Server(uvicorn_config).run(sockets=[sock])
+        _server(uvicorn_config, config).run(sockets=[sock])
         return 0
 
     # One listening socket per worker, all open before any worker starts (and kept by the parent, so
@@ -216,7 +221,7 @@ def serve(config: ServeConfig) -> int:
                 listening.close()
         if webhook is not None and webhook.metrics is not None:
             webhook.metrics.use_row(index)
-        uvicorn.Server(uvicorn_config).run(sockets=[sockets[index]])
+        _server(uvicorn_config, config).run(sockets=[sockets[index]])
 
     def close_sockets() -> None:  # stopping: refuse new connections at once (the workers drain theirs)
         for listening in sockets:
@@ -229,25 +234,39 @@ def _webhook_options(config: ServeConfig) -> Any:
     """The webhook's profile, resolved once at start as ``chartguard lint`` resolves it."""
 
     profile, _ = resolve_policy(config.policy)
+    try:
+        Settings.of(config.webhook_settings)  # a bad limit stops the server before it listens
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
     return WebhookOptions(
         profile=profile,
-        strict=config.policy.strict,
+        fail_open=config.fail_open,
         settings=dict(config.webhook_settings),
         metrics=Metrics(workers=config.workers),
     )
 
 
-def _uvicorn_config(app: Any, config: ServeConfig) -> Any:
+def _server(uvicorn_config: Any, config: ServeConfig) -> Any:
+    """The uvicorn server, with the TLS handshake bounded by ``--header-timeout``."""
+    from .connections import GuardedServer  # deferred: imports uvicorn, which only `chartguard serve` loads
+
+    return GuardedServer(uvicorn_config, handshake_timeout=config.header_timeout)
+
+
+def _uvicorn_config(app: Any, config: ServeConfig, metrics: Metrics | None = None) -> Any:
     """uvicorn's settings for ``app``, loaded (which builds the SSLContext the reloader keeps up to date)."""
     import uvicorn  # deferred: only `chartguard serve` loads the server stack
 
+    from .connections import guarded_protocol  # deferred: imports uvicorn (above)
+
+    limits = ConnectionLimits(config.header_timeout, config.max_connections, config.max_header_bytes)
     uvicorn_config = uvicorn.Config(
         app,
         ssl_certfile=config.cert_file,
         ssl_keyfile=config.key_file,
         log_level=config.log_level,
         loop=_loop(),
-        http="httptools",
+        http=guarded_protocol(limits, metrics),
         lifespan="on",
         ws="none",
         access_log=False,  # the webhook logs one JSON line per review itself

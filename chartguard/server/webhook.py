@@ -5,15 +5,18 @@ Each ``POST`` carries an ``AdmissionReview`` (``admission.k8s.io/v1``) and is an
 Statuses (docs/server.md):
 
 - ``200`` with an ``AdmissionReview`` for every well-formed review, whatever the verdict; if the core
-  fails unexpectedly the review is still answered (allowed with a warning, or denied under
-  ``--strict``), never a traceback;
-- ``400`` with a reason for a body that is not JSON, not an ``AdmissionReview`` v1 or has no
-  ``request.uid`` (the apiserver then applies the webhook's ``failurePolicy``); ``413`` and ``408``
-  come from :class:`~chartguard.server.app.App` (body limit, body timeout).
+  fails unexpectedly the review is still answered, never a traceback: ``/validate`` denies (fail
+  closed; allowed with a warning under ``chartguard serve --fail-open``), ``/mutate`` allows
+  without a patch and with a warning (it never denies; the validating webhook is the gate);
+- ``400`` with a reason for a body that is not JSON, not an ``AdmissionReview`` v1, has no
+  ``request.uid`` or a request field of the wrong type (the apiserver then applies the webhook's
+  ``failurePolicy``); ``413`` and ``408`` come from :class:`~chartguard.server.app.App` (body
+  limit, body timeout) and are counted and logged like the others.
 
-One JSON log line per review (logger ``chartguard.webhook``): uid, kind, namespace/name, operation,
-allowed, rules, latency. Only metadata is logged: never the object, the patch or the messages, so
-Secret data cannot reach the logs. Nothing here imports the Helm engine (the webhook's RSS budget).
+One JSON log line per answer (logger ``chartguard.webhook``): uid, kind, namespace/name, operation,
+allowed, rules, latency, and the reason of a 4xx. Only metadata is logged: never the object, the
+patch or the messages, so Secret data cannot reach the logs. Nothing here imports the Helm engine
+(the webhook's RSS budget).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from typing import Any, Literal
 
 import orjson
 
-from ..admission import ReviewError, review
+from ..admission import ReviewError, fail, review
 from .app import App, Request, Response, healthz
 from .metrics import Metrics
 
@@ -48,8 +50,8 @@ class WebhookOptions:
     """What ``chartguard serve`` configures for the webhook routes."""
 
     profile: Any  # chartguard.profile.Profile, loaded before the server starts
-    strict: bool = False  # an internal error denies (else: allowed with a warning)
-    settings: dict[str, Any] = field(default_factory=dict)  # extra keywords for admission.review
+    fail_open: bool = False  # an internal error allows with a warning (default: it denies)
+    settings: dict[str, Any] = field(default_factory=dict)  # extra keywords for admission.review (limits...)
     review: Reviewer | None = None  # chartguard.admission.review unless a test swaps it
     ready: Callable[[], str | None] | None = None  # None: ready; else why not (e.g. no certificate)
     metrics: Metrics | None = None  # shared by the worker processes (chartguard serve --workers)
@@ -105,13 +107,10 @@ def _bad_request(reason: str) -> Response:
     return Response(400, orjson.dumps({"error": "bad request", "reason": reason}), "application/json")
 
 
-def _fallback(uid: str, strict: bool, message: str) -> dict[str, Any]:
-    """The answer when the core fails: deny (strict) or allow with a warning; never an exception."""
-    response: dict[str, Any] = {"uid": uid, "allowed": not strict}
-    if strict:
-        response["status"] = {"status": "Failure", "code": 500, "reason": "InternalError", "message": message}
-    else:
-        response["warnings"] = [message]
+def _fallback(uid: str, fail_open: bool, message: str) -> dict[str, Any]:
+    """The answer when the core fails: denied, or with ``fail_open`` allowed with a warning."""
+    response: dict[str, Any] = {"uid": uid}
+    fail(response, message, fail_open=fail_open)
     return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
 
 
@@ -123,17 +122,14 @@ def add_webhook_routes(app: App, options: WebhookOptions) -> Metrics:
     app.on_shutdown.append(lambda: state.update(stopping=True))
 
     def endpoint(mode: Mode) -> Callable[[Request], Any]:
-        path = "/" + mode
-
         async def handle(request: Request) -> Response:
-            started = time.perf_counter()
-            response = _answer(request, mode, options, metrics)
-            seconds = time.perf_counter() - started
-            metrics.observe(path, response.status, seconds)
-            _log(request, response, path, seconds)
-            return response
+            return _answer(request, mode, options, metrics)
 
         return handle
+
+    def observe(request: Request, response: Response, seconds: float) -> None:
+        metrics.observe(request.path, response.status, seconds)
+        _log(request, response, request.path, seconds)
 
     async def readyz(request: Request) -> Response:
         reason = None if state["started"] else "starting"
@@ -148,8 +144,8 @@ def add_webhook_routes(app: App, options: WebhookOptions) -> Metrics:
     async def metrics_endpoint(request: Request) -> Response:
         return Response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8")
 
-    app.route("/validate", ["POST"], endpoint("validate"))
-    app.route("/mutate", ["POST"], endpoint("mutate"))
+    app.route("/validate", ["POST"], endpoint("validate"), observer=observe)
+    app.route("/mutate", ["POST"], endpoint("mutate"), observer=observe)
     app.route("/readyz", ["GET"], readyz)
     app.route("/metrics", ["GET"], metrics_endpoint)
     app.ensure_route("/healthz", ["GET"], healthz)
@@ -186,15 +182,15 @@ def _answer(request: Request, mode: Mode, options: WebhookOptions, metrics: Metr
     answered.uid = review_request["uid"]
     kind = review_request.get("kind")
     if isinstance(kind, dict):
-        answered.kind = "/".join(str(kind.get(k) or "") for k in ("group", "version", "kind")).lstrip("/")
-    answered.namespace = str(review_request.get("namespace") or "")
-    answered.name = str(review_request.get("name") or "")
-    answered.operation = str(review_request.get("operation") or "")
+        answered.kind = "/".join(_text(kind.get(k)) for k in ("group", "version", "kind")).lstrip("/")
+    answered.namespace = _text(review_request.get("namespace"))
+    answered.name = _text(review_request.get("name"))
+    answered.operation = _text(review_request.get("operation"))
 
     reviewer: Reviewer = options.review or review
 
     try:
-        result = reviewer(document, mode=mode, profile=options.profile, **options.settings)
+        result = reviewer(document, mode=mode, profile=options.profile, fail_open=options.fail_open, **options.settings)
     except ReviewError as exc:
         answered.reason = str(exc)[:300]
         return _bad_request(answered.reason)
@@ -202,11 +198,14 @@ def _answer(request: Request, mode: Mode, options: WebhookOptions, metrics: Metr
         # the frames, not the message: an exception's text may quote the object (Secret data)
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error("admission.review failed for uid %s: %s\n%s", answered.uid, type(exc).__name__, frames)
-        result = _fallback(answered.uid, options.strict, f"chartguard could not review this object ({type(exc).__name__})")
+        message = f"chartguard could not review this object ({type(exc).__name__})"
+        result = _fallback(answered.uid, options.fail_open or mode == "mutate", message)
     response = result.get("response") if isinstance(result, dict) else None
     if not isinstance(response, dict):
         log.error("admission.review returned no response for uid %s", answered.uid)
-        result = _fallback(answered.uid, options.strict, "chartguard could not review this object (no response)")
+        result = _fallback(
+            answered.uid, options.fail_open or mode == "mutate", "chartguard could not review this object (no response)"
+        )
         response = result["response"]
     answered.allowed = bool(response.get("allowed"))
     answered.rules = rules_of(response)
@@ -214,6 +213,12 @@ def _answer(request: Request, mode: Mode, options: WebhookOptions, metrics: Metr
         for rule in denial_rules(response) or ["unknown"]:
             metrics.deny(rule)
     return Response(200, orjson.dumps(result), "application/json")
+
+
+def _text(value: Any) -> str:
+    """A request field for the log line: strings only (a field of another type is the 400's reason),
+    at most 253 characters (the longest Kubernetes name)."""
+    return value[:253] if isinstance(value, str) else ""
 
 
 def _log(request: Request, response: Response, path: str, seconds: float) -> None:
@@ -234,6 +239,7 @@ def _log(request: Request, response: Response, path: str, seconds: float) -> Non
         "latency_ms": round(seconds * 1000, 3),
         "pid": os.getpid(),  # the worker process (chartguard serve --workers)
     }
-    if answered.reason:
-        line["reason"] = answered.reason
+    reason = answered.reason or request.refused
+    if reason:
+        line["reason"] = reason
     log.info(orjson.dumps(line).decode())

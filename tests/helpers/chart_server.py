@@ -6,6 +6,9 @@ One ``ChartServer`` serves, behind a throwaway CA (trustme):
 - ``/public/<name>.tgz``: the chart, no auth; ``/forbidden/…``: 403;
 - ``/redirect/<n>/<path>``: ``n`` redirects, then ``/<path>``; ``/location?to=<url>``: one redirect to ``to``;
 - ``/slow``: answers after 3 s; ``/trickle``: sends its headers a byte every 0.1 s;
+- ``/stall/<n>``: the chart's headers (its Content-Length) and ``n`` bytes of it, then nothing for 5 s;
+  ``/truncated/<n>``: the same, then the connection is closed; ``/chunked-cut``: a chunked body whose
+  stream is closed after its first chunk (no last chunk);
 - an OCI registry with Bearer token auth (``/token``, user ``robot`` / ``s3cret``) for ``charts/good``
   and anonymous pulls for ``public/good``; tags ``0.9.0``, ``1.0.0``, ``1.1.0-rc.1``, ``latest``.
 
@@ -202,6 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 time.sleep(0.1)
             return
+        if self.path.startswith(("/stall/", "/truncated/", "/chunked-cut")):
+            self._cut_short(server.chart)
+            return
         status, headers, body = server.answer(self.path, auth)
         self.send_response(status)
         for name, value in headers.items():
@@ -209,6 +215,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _cut_short(self, chart: bytes) -> None:
+        """A body that stops before its end: stalled, truncated, or a chunked stream cut off."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/gzip")
+        if self.path == "/chunked-cut":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            half = chart[: len(chart) // 2]
+            self.wfile.write(f"{len(half):x}\r\n".encode() + half + b"\r\n")
+        else:
+            self.send_header("Content-Length", str(len(chart)))
+            self.end_headers()
+            self.wfile.write(chart[: int(self.path.rsplit("/", 1)[1])])
+        self.wfile.flush()
+        if self.path.startswith("/stall/"):
+            time.sleep(5)
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass

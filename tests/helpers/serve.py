@@ -122,9 +122,11 @@ class Served:
 
 def start_webhook(pki: dict[str, Path], *extra: str) -> Served:
     """``chartguard serve`` with the admission webhook only, on ``pki``'s certificate, a body limit of
-    ``WEBHOOK_MAX_BODY`` and a body timeout of 1 s (``extra`` flags after those); ready once /readyz answers."""
+    ``WEBHOOK_MAX_BODY``, a body timeout and a header timeout of 1 s (``extra`` flags after those);
+    ready once /readyz answers."""
     args = chartguard_command("serve", "--port", "0", "--endpoints", "webhook", "--cert-file", str(pki["cert"]))
-    args += ["--key-file", str(pki["key"]), "--max-body-bytes", str(WEBHOOK_MAX_BODY), "--body-timeout", "1", *extra]
+    args += ["--key-file", str(pki["key"]), "--max-body-bytes", str(WEBHOOK_MAX_BODY), "--body-timeout", "1"]
+    args += ["--header-timeout", "1", *extra]
     process, port, lines = launch(args, r"serving the admission webhook on https://127\.0\.0\.1:(\d+)")
     return Served(process, port, pki["ca"], lines).wait_ready("/readyz")
 

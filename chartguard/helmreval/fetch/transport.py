@@ -273,7 +273,9 @@ class _Client:
             return exc
         if isinstance(exc, ssl.SSLError):
             return _tls_error(exc, hostname)
-        if isinstance(exc, http.client.RemoteDisconnected | http.client.IncompleteRead):
+        if isinstance(exc, http.client.IncompleteRead):  # a body (chunked stream) cut short
+            return _TransportError("unexpected EOF")
+        if isinstance(exc, http.client.RemoteDisconnected):
             return _TransportError("EOF")
         if isinstance(exc, OSError) and exc.strerror:
             return _TransportError(exc.strerror[:1].lower() + exc.strerror[1:])
@@ -308,6 +310,10 @@ class _Client:
                 connection.sock.settimeout(remaining)
             chunk = raw.read(min(65536, limit + 1 - size))
             if not chunk:
+                if self.deadline.expired():  # the watchdog shut the socket: a stall, not the end of the body
+                    raise _DeadlineExceeded()
+                if not truncate and raw.length:  # http.client ends a short Content-Length body quietly
+                    raise _TransportError(f"unexpected EOF ({size} of {size + raw.length} bytes received)")
                 return b"".join(chunks)
             chunks.append(chunk)
             size += len(chunk)

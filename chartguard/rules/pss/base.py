@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
@@ -178,11 +178,15 @@ class Exemption:
 
 @dataclass(frozen=True)
 class PodSecuritySettings:
-    """Which Pod Security Standard a profile enforces: level, policy version, exemptions."""
+    """Which Pod Security Standard a profile enforces: level, policy version, exemptions, and
+    ``keep_replaced_baseline``: at the restricted level, also run the Baseline checks a Restricted
+    check replaces (capabilities, seccomp, hostPath volumes, procMount), so a profile can make the
+    Baseline rules errors and the Restricted ones warnings (PSA's enforce=baseline, warn=restricted)."""
 
     level: str = "restricted"
     version: str = "latest"
     exemptions: tuple[Exemption, ...] = ()
+    keep_replaced_baseline: bool = False
 
     def exempt(self, check_id: str, pod: Pod) -> Pod | None:
         """The pod as ``check_id`` should see it: None when the check is off, else without the
@@ -195,4 +199,4 @@ class PodSecuritySettings:
         kept = tuple(c for c in pod.containers if not any(e.matches(c) for e in exemptions))
         if len(kept) == len(pod.containers):
             return pod
-        return Pod(pod.metadata, pod.spec, kept, pod.pointer, pod.security_context, pod.context)
+        return replace(pod, containers=kept)

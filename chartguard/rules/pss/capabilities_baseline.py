@@ -5,6 +5,11 @@ Every container's (init, regular and ephemeral) ``securityContext.capabilities.a
 ``NET_BIND_SERVICE``, ``SETFCAP``, ``SETGID``, ``SETPCAP``, ``SETUID`` and ``SYS_CHROOT``. Names are
 matched exactly: ``NET_RAW``, ``SYS_ADMIN``, ``ALL``, ``chown`` and ``CAP_CHOWN`` are forbidden.
 At the restricted level (from v1.22) ``capabilities_restricted`` replaces this check.
+
+Param ``allowed_gpu_capabilities`` (default none, as PSA): capabilities a pod that requests
+``nvidia.com/gpu`` may also add, e.g. ``IPC_LOCK``, which NCCL and RDMA need to pin memory in
+multi-node GPU functions (profile ``nvcf-webhook``). The check still runs on those pods: any other
+capability is still forbidden.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ ALLOWED = frozenset(
 )
 
 
+def _forbidden(name: str, pod: Pod) -> bool:
+    return name not in ALLOWED and name not in pod.allowed_capabilities
+
+
 def capabilities_baseline_1_0(pod: Pod) -> Denial | None:
     names: list[str] = []
     forbidden: list[str] = []
@@ -41,7 +50,7 @@ def capabilities_baseline_1_0(pod: Pod) -> Denial | None:
         added = capabilities.get("add") if isinstance(capabilities, dict) else None
         if not isinstance(added, list):
             continue
-        bad = [(i, go_string(name)) for i, name in enumerate(added) if go_string(name) not in ALLOWED]
+        bad = [(i, go_string(name)) for i, name in enumerate(added) if _forbidden(go_string(name), pod)]
         if bad:
             names.append(container.name)
             forbidden.extend(name for _, name in bad)
@@ -68,4 +77,5 @@ RULE = pss_rule(
     title="No capabilities beyond the default set",
     remediation="Remove capabilities such as NET_RAW or SYS_ADMIN from securityContext.capabilities.add.",
     fix=declined("removing capabilities a container adds could break it"),
+    gpu_capabilities=True,
 )

@@ -11,10 +11,15 @@ exempt, since the API forbids Linux capabilities there.
 
 The finding points at the first container's ``capabilities.drop`` when ALL is not dropped,
 otherwise at the first forbidden entry of ``capabilities.add``.
+
+Param ``allowed_gpu_capabilities`` (default none, as PSA): capabilities a pod that requests
+``nvidia.com/gpu`` may add besides NET_BIND_SERVICE (``IPC_LOCK`` in profile ``nvcf-webhook``);
+ALL must still be dropped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..repair import Patch
@@ -30,20 +35,27 @@ def _entries(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _restricted(container: Container) -> bool:
-    """Drops ALL and adds nothing but NET_BIND_SERVICE (the compliant case, checked fast)."""
+def _may_add(pod: Pod) -> Callable[[Any], bool]:
+    """Whether a capability may be added: NET_BIND_SERVICE, or one the profile allows this pod."""
+    allowed = pod.allowed_capabilities
+    return lambda c: c == NET_BIND_SERVICE or (isinstance(c, str) and c in allowed)
+
+
+def _restricted(container: Container, may_add: Callable[[Any], bool]) -> bool:
+    """Drops ALL and adds nothing but what ``may_add`` allows (the compliant case, checked fast)."""
     capabilities = container.context.get("capabilities")
     if not isinstance(capabilities, dict):
         return False
     drop, add = capabilities.get("drop"), capabilities.get("add")
     if not isinstance(drop, list) or ALL not in drop:
         return False
-    return not add or (isinstance(add, list) and all(c == NET_BIND_SERVICE for c in add))
+    return not add or (isinstance(add, list) and all(may_add(c) for c in add))
 
 
 def capabilities_restricted_1_22(pod: Pod) -> Denial | None:
+    may_add = _may_add(pod)
     for container in pod.containers:
-        if not _restricted(container):
+        if not _restricted(container, may_add):
             break
     else:
         return None
@@ -57,7 +69,7 @@ def capabilities_restricted_1_22(pod: Pod) -> Denial | None:
             continue
         if ALL not in _entries(capabilities.get("drop")):
             missing_drop_all.append(container)
-        bad = [(i, str(c)) for i, c in enumerate(_entries(capabilities.get("add"))) if c != NET_BIND_SERVICE]
+        bad = [(i, str(c)) for i, c in enumerate(_entries(capabilities.get("add"))) if not may_add(c)]
         if bad:
             adding_forbidden.append((container, bad[0][0]))
             forbidden.extend(c for _, c in bad)
@@ -90,15 +102,17 @@ def capabilities_restricted_1_25(pod: Pod) -> Denial | None:
 def fix(flagged: FlaggedPod, patch: Patch) -> None:
     """Fix: appends ``ALL`` to ``capabilities.drop`` of each offending container (creating the
     securityContext, capabilities and list; existing entries stay); not safe when a container adds
-    capabilities other than NET_BIND_SERVICE (removing them could break it), or on a Windows pod."""
+    capabilities other than NET_BIND_SERVICE and those ``allowed_gpu_capabilities`` allows a GPU pod
+    (removing them could break it), or on a Windows pod."""
     refuse_on_windows(flagged.pod, "capabilities")
+    may_add = _may_add(flagged.pod)
     for container in flagged.pod.containers:
-        if not _restricted(container):
+        if not _restricted(container, may_add):
             drop_all_capabilities(
                 patch,
                 container,
                 dropped=lambda drop: ALL in drop,
-                allowed_add=lambda add: all(c == NET_BIND_SERVICE for c in add),
+                allowed_add=lambda add: all(may_add(c) for c in add),
             )
 
 
@@ -117,4 +131,5 @@ RULE = pss_rule(
     title="All capabilities dropped; only NET_BIND_SERVICE added",
     remediation='Set securityContext.capabilities.drop: ["ALL"] on every container and add back at most NET_BIND_SERVICE.',
     fix=fix,
+    gpu_capabilities=True,
 )

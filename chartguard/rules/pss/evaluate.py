@@ -77,9 +77,10 @@ def _check_level(level: str) -> str:
 
 
 @cache
-def active_checks(level: str, minor: int) -> tuple[tuple[Check, VersionedCheck], ...]:
+def active_checks(level: str, minor: int, keep_replaced_baseline: bool = False) -> tuple[tuple[Check, VersionedCheck], ...]:
     """The checks that run at ``level`` and ``v1.<minor>``, in PSA's order (baseline ids sorted,
-    then restricted ids sorted), with the implementation of each."""
+    then restricted ids sorted), with the implementation of each; ``keep_replaced_baseline`` keeps
+    the Baseline checks a Restricted one replaces (PSA drops them)."""
     if _check_level(level) == "privileged":
         return ()
     levels = ("baseline",) if level == "baseline" else ("baseline", "restricted")
@@ -87,14 +88,14 @@ def active_checks(level: str, minor: int) -> tuple[tuple[Check, VersionedCheck],
     running = {cid: (check, versioned) for cid, (check, versioned) in found.items() if versioned is not None}
     overridden = {o for check, versioned in running.values() if check.level == "restricted" for o in versioned.overrides}
     ordered = sorted(running.items(), key=lambda item: (item[1][0].level != "baseline", item[0]))
-    return tuple(pair for cid, pair in ordered if cid not in overridden)
+    return tuple(pair for cid, pair in ordered if keep_replaced_baseline or cid not in overridden)
 
 
 def checks_for(settings: PodSecuritySettings | None) -> tuple[tuple[Check, VersionedCheck], ...]:
     """The active checks of a profile's settings (restricted/latest when it has none): what the
     engine hands the ``pss-*`` rules (``RuleContext.pss_checks``)."""
     settings = settings or PodSecuritySettings()
-    return active_checks(settings.level, resolve_version(settings.version))
+    return active_checks(settings.level, resolve_version(settings.version), settings.keep_replaced_baseline)
 
 
 @cache

@@ -7,18 +7,23 @@ reason and detail and points at the first offending field.
 
 A check module may give a ``PodFix``: called for each pod the check (exemptions and policy version
 applied) still forbids, it adds operations to the object's ``Patch`` or raises ``Unsafe``.
+
+The capabilities rules take param ``allowed_gpu_capabilities``: a pod that requests
+``nvidia.com/gpu`` is checked (and fixed) with those capabilities allowed
+(``Pod.allowed_capabilities``); every other pod exactly as PSA checks it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ...findings import Severity
 from ...manifests import Manifest
 from ...workloads import Pod, pods_of
-from ..base import Fix, ObjectRule, RuleContext, Violation
+from ..base import Fix, ObjectRule, RuleContext, Violation, params_schema, string_list
+from ..gpu.facts import pod_gpus
 from ..repair import Patch, Unsafe, repair
 from .base import Check, Denial, PodSecuritySettings
 
@@ -64,13 +69,29 @@ def denials_of(pod: Pod, ctx: RuleContext) -> dict[str, Denial]:
     return ctx.memo(("pss-denials", id(pod), id(settings)), evaluate)  # type: ignore[no-any-return]
 
 
-def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None) -> ObjectRule:
+def _with_gpu_capabilities(pod: Pod, ctx: RuleContext) -> Pod:
+    """``pod``, allowed the profile's ``allowed_gpu_capabilities`` when it requests nvidia.com/gpu."""
+    allowed = ctx.params.get("allowed_gpu_capabilities")
+    if not allowed or not pod_gpus(pod):
+        return pod
+    return replace(pod, allowed_capabilities=frozenset(allowed))
+
+
+def pss_rule(
+    rule_id: str, check: Check, title: str, remediation: str, fix: PodFix | None = None, *, gpu_capabilities: bool = False
+) -> ObjectRule:
     """The chartguard rule for ``check``; its docstring is the check module's (plus what ``fix``,
-    when given, does: the first paragraph of its docstring)."""
+    when given, does: the first paragraph of its docstring). ``gpu_capabilities``: the rule takes
+    param ``allowed_gpu_capabilities`` (see the module docstring)."""
+    view = _with_gpu_capabilities if gpu_capabilities else None
 
     def run(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         for pod in ctx.pods(manifest):
-            denial = denials_of(pod, ctx).get(check.id)
+            seen = view(pod, ctx) if view is not None else pod
+            if seen is pod:
+                denial = denials_of(pod, ctx).get(check.id)
+            else:  # not PSA's pod: checked on its own, not from the memo every pss-* rule shares
+                denial = _check(seen, check, ctx)
             if denial is not None:
                 yield Violation(reason=denial.reason, detail=denial.detail, pointer=denial.pointer)
 
@@ -85,7 +106,7 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodF
 
         def build(patch: Patch) -> None:
             for pod in pods_of(obj):
-                seen = settings.exempt(check.id, pod)
+                seen = settings.exempt(check.id, view(pod, ctx) if view is not None else pod)
                 denial = forbids(seen) if seen is not None else None
                 if seen is not None and denial is not None:
                     pod_fix(FlaggedPod(seen, denial, len(seen.containers) == len(pod.containers)), patch)
@@ -110,4 +131,17 @@ def pss_rule(rule_id: str, check: Check, title: str, remediation: str, fix: PodF
         reference=f"Kubernetes Pod Security Standards ({check.level}), PSA check {check.id}",
         category="pss",
         fix=fix_object if fix is not None else None,
+        params_schema=params_schema(
+            allowed_gpu_capabilities=string_list("capabilities a pod requesting nvidia.com/gpu may also add")
+        )
+        if gpu_capabilities
+        else {},
+        defaults={"allowed_gpu_capabilities": []} if gpu_capabilities else {},
     )
+
+
+def _check(pod: Pod, check: Check, ctx: RuleContext) -> Denial | None:
+    """``check`` (its implementation for the profile's level and version) on ``pod``, exemptions applied."""
+    versioned = next((v for c, v in ctx.pss_checks if c.id == check.id), None)
+    seen = (ctx.pod_security or DEFAULT_SETTINGS).exempt(check.id, pod) if versioned is not None else None
+    return versioned.check(seen) if versioned is not None and seen is not None else None
