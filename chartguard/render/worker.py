@@ -102,8 +102,7 @@ class _Worker:
             self._process = None
             pid = os.fork()
             if pid == 0:  # the child: serve requests until the parent closes the pipe
-                os.close(request_write)
-                os.close(answer_read)
+                _close_inherited(keep=(request_read, answer_write))
                 serve(request_read, answer_write, memory)
         os.close(request_read)
         os.close(answer_write)
@@ -171,6 +170,18 @@ def serve(requests: int, answers: int, memory: int) -> None:  # pragma: no cover
             _write_frame(answers, answer)
     finally:
         os._exit(0)
+
+
+def _close_inherited(keep: tuple[int, ...]) -> None:  # pragma: no cover - runs in the child
+    """Close every descriptor the fork inherited but ``keep`` and the standard streams (a server's
+    listening sockets, other workers' pipes): the worker holds nothing of its parent's open."""
+    highest = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    highest = highest if 0 < highest < 1 << 16 else 1 << 16
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, highest)
 
 
 def _mapped_bytes() -> int:
