@@ -62,9 +62,13 @@ apiserver turns into a name itself.
 
 Secrets: the details of findings about a Secret are never put in a message or warning (the reason
 and rule id only), so ``data``/``stringData`` (also copied into kubectl's last-applied annotation)
-never leave the webhook. Internal rule errors never raise: they allow with a warning, or deny
-(code 500, ``chartguard could not check <Kind> <namespace>/<name>: internal error (<exception
-type>)``) when the profile is strict.
+never leave the webhook; the details of other findings are scrubbed of Secret data and
+credential-looking env values by the engine (``redact``). Kind, name and details are shown with
+control characters escaped (``printable``): kubectl prints them on a terminal.
+
+Internal rule errors never raise: they allow with a warning, or deny (code 500, ``chartguard
+could not check <Kind> <namespace>/<name>: internal error (<exception type>)``) when the profile
+is strict.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ from typing import Any, Literal
 
 from .findings import Finding, Report, Severity
 from .json_patch import patched, value_at
+from .printable import clip, flat
 from .profile import Profile
 from .release import object_release
 from .workloads import is_pod_bearing
@@ -311,7 +316,7 @@ def _subject(obj: dict[str, Any], request: dict[str, Any]) -> str:
     namespace = meta.get("namespace") or request.get("namespace") or ""
     name = str(name) or "<unnamed>"
     where = f"{namespace}/{name}" if namespace else name
-    return f"{kind or 'object'} {_cut(where, 120)}"
+    return f"{_cut(str(kind or 'object'), 63)} {_cut(where, 120)}"
 
 
 def _item(reason: str, details: list[str]) -> str:
@@ -370,9 +375,9 @@ def _status(message: str, code: int = 403, reason: str = "Forbidden") -> dict[st
 
 
 def _cut(text: str, limit: int) -> str:
-    """``text`` on one line, at most ``limit`` characters (an ellipsis marks a cut)."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` on one printable line (control characters escaped), at most ``limit`` characters
+    (an ellipsis marks a cut)."""
+    return clip(flat(text), limit)
 
 
 def _type(value: Any) -> str:

@@ -4,8 +4,8 @@ Object names, archive member names, template output and Helm's messages all reac
 logs and XML reports. ``printable`` shows every character that could move the cursor, recolour or
 erase a line, or reorder what is displayed as a visible escape (``\\x1b``, ``\\n``, ``\\u202e``);
 ``one_line`` also folds whitespace and bounds the length; ``xml_text`` keeps what XML 1.0 cannot
-hold out of a JUnit report. The CLI's error printer and the text, GitHub and JUnit formatters use
-them.
+hold out of a JUnit report. The CLI's error printer, the text, GitHub and JUnit formatters, the
+change lines of ``fix`` and the webhook's messages use them (docs/security.md).
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ CASES: list[tuple[str | Callable[[Path], Path], tuple[str, ...], int, str]] = [
     ("gpu-limit-int-overflow.yaml", (), 1, "is not a valid count (beyond Kubernetes' int64)"),
     ("gpu-limit-digits.yaml", (), 1, "is not a whole number"),
     ("cpu-exponent.yaml", ("-p", "reval-default"), 1, "unsupported object types"),
+    ("secrets.yaml", ("--strict",), 1, 'NUM_GPUS="<redacted>"'),
     ("self-include", (), 2, "more characters)"),
     ("fail-escapes", (), 2, r"stop\x1b[2K: FAKE: PASS\x08\x07: second line"),  # Helm's lines joined by ": "
     (_escaped_member, (), 2, r"no cname\x1b[2K FAKE: PASS next\x08\x07/Chart.yaml"),
