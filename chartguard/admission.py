@@ -62,7 +62,9 @@ apiserver turns into a name itself.
 
 Secrets: the details of findings about a Secret are never put in a message or warning (the reason
 and rule id only), so ``data``/``stringData`` (also copied into kubectl's last-applied annotation)
-never leave the webhook.
+never leave the webhook; the details of other findings are scrubbed of Secret data and
+credential-looking env values by the engine (``redact``). Kind, name and details are shown with
+control characters escaped (``printable``): kubectl prints them on a terminal.
 
 Reviews chartguard cannot complete fail closed. Before any rule runs, ``object`` (and
 ``oldObject``: one over a limit relaxes nothing) is measured against the work limits of
@@ -93,6 +95,7 @@ from .bounds import over_limit
 from .findings import Finding, Report, Severity
 from .json_patch import patched, value_at
 from .limits import DEFAULT_LIMITS, Limits
+from .printable import clip, flat
 from .profile import Profile
 from .release import object_release
 from .workloads import is_pod_bearing
@@ -413,7 +416,7 @@ def _subject(obj: dict[str, Any], request: dict[str, Any]) -> str:
     namespace = meta.get("namespace") or request.get("namespace") or ""
     name = str(name) or "<unnamed>"
     where = f"{namespace}/{name}" if namespace else name
-    return f"{kind or 'object'} {_cut(where, 120)}"
+    return f"{_cut(str(kind or 'object'), 63)} {_cut(where, 120)}"
 
 
 def _item(reason: str, details: list[str]) -> str:
@@ -472,9 +475,9 @@ def _status(message: str, code: int = 403, reason: str = "Forbidden") -> dict[st
 
 
 def _cut(text: str, limit: int) -> str:
-    """``text`` on one line, at most ``limit`` characters (an ellipsis marks a cut)."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` on one printable line (control characters escaped), at most ``limit`` characters
+    (an ellipsis marks a cut)."""
+    return clip(flat(text), limit)
 
 
 def _type(value: Any) -> str:

@@ -8,6 +8,7 @@ file otherwise, and always the line in the rendered stream.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .chart import ChartSource
@@ -16,6 +17,7 @@ from .fixes import plan_fixes
 from .function import FunctionSpec
 from .manifests import Manifest
 from .profile import Profile
+from .redact import scrub, secret_values
 from .rules.base import ObjectRule, ReleaseRule, Rule, RuleContext, Violation
 from .rules.pss.evaluate import checks_for
 from .sourcemap import template_line
@@ -79,6 +81,7 @@ def run_rules(
     planned: list[ObjectFix] = []
     if fixes:
         findings, planned = plan_fixes(manifests + hooks, findings, [c.rule for c in profile.rules], context_for)
+    findings = _scrubbed(findings, manifests + hooks)
     findings.sort(key=lambda f: (f.location.path, f.location.line, -f.severity, f.rule_id))
     return Report(
         target=target,
@@ -115,6 +118,21 @@ def _finding(
         remediation=rule.remediation,
         index=subject.index if subject is not None and violation.object is None else -1,
     )
+
+
+def _scrubbed(findings: list[Finding], manifests: list[Manifest]) -> list[Finding]:
+    """``findings`` with the release's Secret data and credential values taken out of their texts
+    (``redact.scrub``): a rule that quotes an object's value cannot print a secret."""
+    values = secret_values(m.obj for m in manifests) if findings else frozenset()
+    if not values:
+        return findings
+    scrubbed = []
+    for f in findings:
+        texts = scrub(f.reason, values), scrub(f.detail, values), scrub(f.unfixable_reason, values)
+        if texts != (f.reason, f.detail, f.unfixable_reason):
+            f = replace(f, reason=texts[0], detail=texts[1], unfixable_reason=texts[2])
+        scrubbed.append(f)
+    return scrubbed
 
 
 def _locator(chart: ChartSource | None, input_path: str) -> Callable[[Manifest, str], Location]:

@@ -2,7 +2,8 @@
 
 ``canonical("1000")`` is ``"1k"``, ``canonical("0.5")`` ``"500m"``, ``canonical("1024Mi")`` ``"1Gi"``;
 ``parse`` raises ``ValueError`` for what Kubernetes refuses (``"1GB"``), which makes a typed
-object fall back to unstructured in helm-reval.
+object fall back to unstructured in helm-reval. Unlike Kubernetes, it also refuses decimal exponents
+beyond ±``MAX_EXPONENT`` (``1e10000000``), whose exact value takes minutes to compute.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 _DECIMAL_SUFFIX = {exponent: suffix for suffix, exponent in _DECIMAL.items()}
 _BINARY_SUFFIX = {exponent: suffix for suffix, exponent in _BINARY.items()}
 _MAX_INT64 = 2**63 - 1
+#: Larger decimal exponents (``1e2147483647``) are refused: the exact value would take minutes.
+MAX_EXPONENT = 1000
 _SUFFIX_CHARS = "eEinumkKMGTP"
 _NANO = Fraction(1, 10**9)
 
@@ -64,6 +67,8 @@ def parse(text: str) -> tuple[Fraction, str]:
         base, exponent, fmt = 10, int(suffix[1:]), "DecimalExponent"
         if not -(2**31) <= exponent < 2**31:
             raise ValueError("unable to parse quantity's suffix")
+        if abs(exponent) > MAX_EXPONENT:
+            raise ValueError(f"quantity's exponent is beyond ±{MAX_EXPONENT} (not computed)")
     else:
         raise ValueError("unable to parse quantity's suffix")
     value = Fraction(int(num + denom), 10 ** len(denom)) * Fraction(base) ** exponent

@@ -31,6 +31,7 @@ from .inputs import TooLarge, read_stream
 from .manifests import Manifest, parse_stream
 from .output.fixed import dump_object
 from .profile import DEFAULT_PROFILE, Profile, load_profile, with_pod_security
+from .redact import scrub, secret_values
 from .render import RENDERERS, Rendered, RenderOptions, number_manifests, render_release
 from .rules import BY_ID
 from .values import NGC_PULL_SECRET_PLACEHOLDER, ValueOptions, merge_values, with_pull_secret_placeholder
@@ -225,7 +226,8 @@ class Release:
             live=self.live,
         )
         if report.chart is not None and self.notes is not None:
-            report.chart["notes"] = self.notes  # rendered, never installed: reported, not linted
+            # rendered, never installed: reported (without the release's secrets), not linted
+            report.chart["notes"] = scrub(self.notes, secret_values(m.obj for m in self.ordered))
         return report
 
 

@@ -124,7 +124,7 @@ _OPTIONAL_TEMPLATE = frozenset({"ReplicationController", "LeaderWorkerSet"})
 def templates_of(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
     """``(path, template)`` for each pod template path of ``obj``'s kind; ``template`` is what is at
     that path (None when missing; a Pod is its own template)."""
-    for path in POD_TEMPLATE_PATHS.get(obj.get("kind"), ()):  # type: ignore[arg-type]
+    for path in POD_TEMPLATE_PATHS.get(kind_of(obj), ()):
         template: Any = obj
         for part in path:
             template = template.get(part) if isinstance(template, dict) else None
@@ -137,7 +137,7 @@ def pods_of(obj: dict[str, Any]) -> Iterator[Pod]:
     As in PSA, a missing template is evaluated as an empty pod, except for a ReplicationController
     (whose template is optional) and the custom resources.
     """
-    optional = obj.get("kind") in _OPTIONAL_TEMPLATE
+    optional = kind_of(obj) in _OPTIONAL_TEMPLATE
     for path, template in templates_of(obj):
         if not isinstance(template, dict):
             if optional:
@@ -156,8 +156,14 @@ def template_metadata(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(_pointer(path), as_mapping(as_mapping(t).get("metadata"))) for path, t in templates_of(obj)]
 
 
+def kind_of(obj: dict[str, Any]) -> str:
+    """``obj``'s kind; ``""`` when it has none or it is not a string (``kind: {a: b}``)."""
+    kind = obj.get("kind")
+    return kind if isinstance(kind, str) else ""
+
+
 def is_pod_bearing(obj: dict[str, Any]) -> bool:
-    return obj.get("kind") in POD_TEMPLATE_PATHS
+    return kind_of(obj) in POD_TEMPLATE_PATHS
 
 
 def env_vars(container: Container) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -270,3 +270,13 @@ def test_cli_and_engine_limit_defaults_agree():
 
     assert common.DEFAULT_RENDER_TIMEOUT == worker.DEFAULT_TIMEOUT
     assert common.DEFAULT_RENDER_MEMORY_MIB * 1024 * 1024 == worker.DEFAULT_MEMORY
+
+
+def test_notes_in_the_report_never_show_a_secret_of_the_release(tmp_path):
+    """A chart that prints its generated password in NOTES.txt: the JSON report's notes hide it."""
+    import chartguard
+
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: {{ .Values.password | quote }}}\n"
+    chart = make_chart(tmp_path, templates={"secret.yaml": secret, "NOTES.txt": "your password: {{ .Values.password }}\n"})
+    report = chartguard.lint_chart(chart, set_values=["password=s3cr3t-marker"])
+    assert "s3cr3t-marker" not in report.chart["notes"] and "<redacted>" in report.chart["notes"]

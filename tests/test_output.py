@@ -492,7 +492,7 @@ def test_github_escapes_and_stdin(tiny: Path) -> None:
     report = chartguard.lint_chart(tiny)
     report.findings = [replace(report.findings[0], detail="50%: a,b\nnext")]
     (line, _summary) = FORMATTERS["github"](report, Severity.ERROR, False).splitlines()
-    assert line.endswith("(Deployment mini-service-web: 50%25: a,b%0Anext)")
+    assert line.endswith("(Deployment mini-service-web: 50%25: a,b\\nnext)")  # one annotation, one line
 
 
 # --- a real process -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import click
 
 from ..errors import ChartguardError, UsageError
 from ..findings import Severity
+from ..printable import bounded, one_line
 
 if TYPE_CHECKING:
     from ..release import PolicyOptions
@@ -42,17 +43,20 @@ def guarded(command: Callable[..., int | None]) -> Callable[..., None]:
         except BrokenPipeError:
             sys.exit(EXIT_CLEAN)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
-            fail("internal error", f"{type(exc).__name__}: {exc} (please report this)")
+            fail("internal error", f"{type(exc).__name__}: {bounded(str(exc), 500)} (please report this)")
         sys.exit(code or EXIT_CLEAN)
 
     return wrapper
 
 
 def fail(kind: str, message: str, hint: str = "") -> None:
-    """Print ``chartguard: <kind>: <message>`` (one line, plus an optional hint line); exit 2."""
-    click.echo(f"chartguard: {kind}: {' '.join(str(message).split())}", err=True)
+    """Print ``chartguard: <kind>: <message>`` (one line, plus an optional hint line); exit 2.
+
+    Each line is ``printable.one_line``: whitespace folded, control characters escaped, at most
+    ``MAX_LINE_CHARS`` characters (a longer one ends ``… (N more characters)``)."""
+    click.echo(one_line(f"chartguard: {kind}: {message}"), err=True)
     if hint:
-        click.echo(f"chartguard: hint: {' '.join(hint.split())}", err=True)
+        click.echo(one_line(f"chartguard: hint: {hint}"), err=True)
     sys.exit(EXIT_ERROR)
 
 

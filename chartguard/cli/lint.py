@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..printable import printable
 from .common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
@@ -78,7 +79,8 @@ def lint(target: str, output_format: str, output: str | None, fail_on: str, colo
 @click.option(
     "--diff",
     is_flag=True,
-    help="Print a unified diff of the rendered stream before/after on stdout (the output goes only to -o).",
+    help="Print a unified diff of the rendered stream before/after on stdout, Secret data and credentials "
+    "redacted (the output goes only to -o).",
 )
 @fail_on_flag
 @color_flag("stderr")
@@ -87,10 +89,14 @@ def fix(target: str, output_format: str, output: str | None, diff: bool, fail_on
     """Apply the safe fixes to a chart's rendered release (or to rendered manifests) and write
     the patched manifest stream; what changed, what could not be fixed and the lint of the
     patched stream go to stderr. Exit codes as `lint`, judged on the patched stream.
+
+    \b
+    The patched stream and the JSON Patches are what you apply: they keep Secret data and env
+    values as they are. The diff and everything on stderr redact them (docs/security.md).
     """
     from ..output.fixed import (  # deferred: each command imports what it runs, so `--help` stays fast
         jsonpatch_document,
-        unified_diff,
+        redacted_diff,
     )
     from ..release import (  # deferred: each command imports what it runs, so `--help` stays fast
         fix_release,
@@ -105,7 +111,7 @@ def fix(target: str, output_format: str, output: str | None, diff: bool, fail_on
     if diff:
         if output:
             emit(document, output)
-        emit(unified_diff(fixed.before, fixed.after, release.target), None)
+        emit(redacted_diff(release.ordered, fixed.patched.ordered, release.target), None)
     else:
         emit(document, output)
     fail_at = threshold(fail_on)
@@ -172,5 +178,5 @@ def render(chart: str, profile: str, hooks: bool, notes: bool, output: str | Non
     rendered = render_chart(chart, profile=profile, **render_keywords(render_flags))
     emit(rendered.stream(include_hooks=hooks), output)
     if notes and rendered.notes:
-        click.echo(rendered.notes, err=True)
+        click.echo(printable(rendered.notes, keep_lines=True), err=True)
     return EXIT_CLEAN

@@ -4,19 +4,30 @@ the per-object JSON Patches and the unified diff of the rendered stream.
 Objects no fix touched keep their rendered text; a patched object is written again with
 ``yaml.safe_dump`` (key order kept, multi-line strings as ``|`` blocks) under its ``# Source:``
 comment, so the stream reads like ``helm template`` output.
+
+The patched stream and the JSON Patches are products to apply and keep every value. The diff is
+for reading: both sides are ``redacted_stream``s, in which an object holding Secret data or a
+credential (``redact.redact_object``) is written again with those values as ``<redacted>``. The
+change lines escape control characters (``printable``).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
 from ..findings import Report
+from ..manifests import Manifest
+from ..printable import printable
+from ..redact import redact_object
+from ..render.stream import Rendered
 
-__all__ = ["change_lines", "dump_object", "jsonpatch_document", "unified_diff"]
+__all__ = ["change_lines", "dump_object", "jsonpatch_document", "redacted_diff", "redacted_stream", "unified_diff"]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -62,12 +73,27 @@ def change_lines(report: Report) -> list[str]:
         if finding.unfixable_reason and key not in seen:
             seen.add(key)
             lines.append(f"not fixed: {finding.object}: {finding.unfixable_reason} [{finding.rule_id}]")
-    return lines
+    return [printable(line) for line in lines]
 
 
 def jsonpatch_document(report: Report) -> str:
     """The per-object patches as JSON: ``[{index, object, drop, rules, patch}]``."""
     return json.dumps([fix.to_dict() for fix in report.fixes], indent=2, default=str) + "\n"
+
+
+def redacted_stream(manifests: Iterable[Manifest]) -> str:
+    """The manifest stream (as ``Rendered.stream``) with Secret data and credential env values
+    redacted: an object that holds any is written again from its redacted copy."""
+    shown = []
+    for manifest in manifests:
+        redacted = redact_object(manifest.obj)
+        shown.append(manifest if redacted is manifest.obj else replace(manifest, text=dump_object(redacted)))
+    return Rendered(manifests=shown, hooks=[]).stream()
+
+
+def redacted_diff(before: Iterable[Manifest], after: Iterable[Manifest], name: str) -> str:
+    """``unified_diff`` of the ``redacted_stream``s of the manifests before and after the fixes."""
+    return unified_diff(redacted_stream(before), redacted_stream(after), name)
 
 
 def unified_diff(before_stream: str, after_stream: str, name: str) -> str:

@@ -1,8 +1,12 @@
-"""GitHub Actions workflow commands: one ``::error file=...,line=...`` annotation per finding."""
+"""GitHub Actions workflow commands: one ``::error file=...,line=...`` annotation per finding.
+
+Control characters from the input are shown escaped (``printable``) before GitHub's own escaping,
+so no text can end an annotation or start another workflow command."""
 
 from __future__ import annotations
 
 from ..findings import Report, Severity
+from ..printable import printable
 from .locations import ci_location
 from .text import summary_line
 
@@ -10,7 +14,7 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _escape(value: str, in_property: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    value = printable(value).replace("%", "%25")  # no newline is left to encode as %0A
     return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
 
 

@@ -1,11 +1,13 @@
 """JUnit XML for CI test reports: one test case per rule run; findings at or above ``--fail-on``
-are failures, lower ones are written to the case's system-out."""
+are failures, lower ones are written to the case's system-out. Every text and attribute is
+``xml_text`` (characters XML 1.0 cannot hold shown as escapes), so the report is always well-formed."""
 
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
 from ..findings import Finding, Report, Severity
+from ..printable import xml_text
 from .text import format_finding
 
 
@@ -32,5 +34,8 @@ def format_report(report: Report, fail_on: Severity | None = Severity.ERROR, col
         element.set("tests", str(len(rule_ids)))
         element.set("failures", str(failures))
         element.set("errors", "0")
+    for element in suites.iter():
+        element.text = xml_text(element.text) if element.text else element.text
+        element.attrib = {key: xml_text(value) for key, value in element.attrib.items()}
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -1,9 +1,11 @@
 """Compiler-style text: ``file:line: severity: reason (object: detail) [rule-id]``, grouped by file
-(a blank line after each file), then one ``PASS``/``FAIL`` summary line."""
+(a blank line after each file), then one ``PASS``/``FAIL`` summary line. Control characters from
+the input (object names, paths, values) are shown escaped (``printable``): one finding, one line."""
 
 from __future__ import annotations
 
 from ..findings import Finding, Report, Severity
+from ..printable import printable
 
 _COLOURS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[1;36m"}
 _BOLD, _DIM, _GREEN, _RESET = "\033[1m", "\033[2m", "\033[1;32m", "\033[0m"
@@ -15,13 +17,13 @@ def format_finding(finding: Finding, colour: bool = False, target: str = "") -> 
     where = finding.location.path or target or "<input>"
     if finding.location.line:
         where += f":{finding.location.line}"
-    detail = f"{finding.object}: {finding.detail}" if finding.detail else str(finding.object)
-    severity = str(finding.severity)
+    detail = printable(f"{finding.object}: {finding.detail}" if finding.detail else str(finding.object))
+    where, reason, severity = printable(where), printable(finding.reason), str(finding.severity)
     if colour:
         where = f"{_BOLD}{where}{_RESET}"
         severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
-        return f"{where}: {severity}: {finding.reason} ({detail}) {_DIM}[{finding.rule_id}]{_RESET}"
-    return f"{where}: {severity}: {finding.reason} ({detail}) [{finding.rule_id}]"
+        return f"{where}: {severity}: {reason} ({detail}) {_DIM}[{finding.rule_id}]{_RESET}"
+    return f"{where}: {severity}: {reason} ({detail}) [{finding.rule_id}]"
 
 
 def summary_line(report: Report, fail_on: Severity | None = Severity.ERROR) -> str:
@@ -36,7 +38,7 @@ def summary_line(report: Report, fail_on: Severity | None = Severity.ERROR) -> s
     hooks = f" and {_plural(report.hooks, 'hook')}" if report.hooks else ""
     backend = report.backend or "any backend"
     verdict = "FAIL" if fail_on is not None and report.failed(fail_on) else "PASS"
-    return (
+    return printable(
         f"{verdict}: {', '.join(parts)} in {_plural(report.objects, 'object')}{hooks} "
         f"({report.rules_run} rules, profile {report.profile}{', strict' if report.strict else ''}, {backend})"
     )

@@ -21,6 +21,7 @@ from .facts import (
     GPU_COUNT_LABEL,
     gpu_params_schema,
     literal_count,
+    quoted,
     resolution_of,
     stamped_metadata,
     stamped_where,
@@ -38,7 +39,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
         if literal_count(labels[GPU_COUNT_LABEL]) == instance.total_gpus:
             continue
         yield Violation(
-            detail=f"label {GPU_COUNT_LABEL}={labels[GPU_COUNT_LABEL]} {stamped_where(at)} ≠ {instance.total_gpus} "
+            detail=f"label {GPU_COUNT_LABEL}={quoted(str(labels[GPU_COUNT_LABEL]))} {stamped_where(at)} ≠ {instance.total_gpus} "
             f"({instance.name}: {instance.gpus_per_node} per node × {instance.nodes})",
             pointer=at + pointer("metadata", "labels", GPU_COUNT_LABEL),
         )

@@ -7,8 +7,9 @@ type, so the deployer must keep them equal to its ``.x<M>`` (nodes) and ``_<N>x`
 ``ON-PREM.GPU.B200_8x.x2`` needs ``NODES_PER_INSTANCE: "2"`` and ``NUM_GPUS: "8"``. In the containers
 of pods that get GPUs, with a known instance type, a literal ``value`` of these variables that is
 another number, or not a whole number at all (empty included: an unset ``gpusPerNode`` renders
-``NUM_GPUS`` empty), is flagged. ``valueFrom`` is not checked. Params ``node_count_vars`` and
-``gpus_per_node_vars`` name the variables.
+``NUM_GPUS`` empty), is flagged. ``valueFrom`` is not checked. The message quotes the value (at
+most 40 characters; never that of a variable whose name looks like a credential, see
+docs/security.md). Params ``node_count_vars`` and ``gpus_per_node_vars`` name the variables.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Iterable
 
 from ...findings import Severity
 from ...manifests import Manifest
+from ...redact import env_value
 from ...workloads import env_pointer, env_vars
 from ..base import ObjectRule, RuleContext, Violation, string_list
-from .facts import COMMON_DEFAULTS, gpu_params_schema, gpus_of, literal_count, plural, resolution_of
+from .facts import COMMON_DEFAULTS, gpu_params_schema, gpus_of, literal_count, plural, quoted, resolution_of
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -42,12 +44,17 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
                 count = literal_count(value)
                 if count == want:
                     continue
-                text = "" if value is None else str(value)
+                text = _shown(name, value)
                 said = f"{name}={text}" if count is not None else f'{name}="{text}" is not a whole number'
                 yield Violation(
                     detail=f"{container.label}: {said}; {instance.name} has {has}",
                     pointer=env_pointer(container, index) + ("/value" if "value" in variable else ""),
                 )
+
+
+def _shown(name: str, value: object) -> str:
+    """The env value as the message quotes it: redacted for a credential-like name, cut when long."""
+    return quoted("" if value is None else str(env_value(name, value)))
 
 
 RULE = ObjectRule(

@@ -42,6 +42,7 @@ recognised (``gpu_resource_kind``) but not whole GPUs.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ... import quantity as quantities
 from ...manifests import pointer
+from ...printable import clip
 from ...workloads import Container, Pod, as_mapping, pods_of, template_metadata, templates_of
 
 if TYPE_CHECKING:
@@ -336,17 +338,41 @@ def gpu_requests(container: Container) -> dict[str, tuple[Any, Any]]:
     return {name: (requests.get(name), limits.get(name)) for name in dict.fromkeys(names)}
 
 
+#: GPU quantities above this (Kubernetes' int64) are not counts but invalid values.
+MAX_GPU_QUANTITY = 2**63 - 1
+#: A count written as text has at most this many digits (more is beyond MAX_GPU_QUANTITY).
+_MAX_COUNT_DIGITS = len(str(MAX_GPU_QUANTITY))
+
+
 def quantity(value: Any) -> Fraction | None:
-    """A Kubernetes quantity as a number (``8``, ``"8"``, ``"1k"``); None when it is not one."""
+    """A Kubernetes quantity as a number (``8``, ``"8"``, ``"1k"``); None when it is not one, or
+    not a finite one within ±``MAX_GPU_QUANTITY`` (``.inf``, ``.nan``, ``1e400``: ``out_of_range``)."""
+    number = _number(value)
+    return number if number is not None and not _beyond(number) else None
+
+
+def out_of_range(value: Any) -> bool:
+    """Whether ``value`` is a finite quantity beyond ±``MAX_GPU_QUANTITY``."""
+    number = _number(value)
+    return number is not None and _beyond(number)
+
+
+def _beyond(number: Fraction) -> bool:
+    """Whether ``|number|`` exceeds ``MAX_GPU_QUANTITY`` (in integers: Fraction arithmetic is slow)."""
+    return abs(number.numerator) > MAX_GPU_QUANTITY * number.denominator
+
+
+def _number(value: Any) -> Fraction | None:
+    """``value`` as a finite quantity, however large; None when it is not one."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return Fraction(value)
-    if isinstance(value, str) and value.isdigit() and value.isascii():  # the usual GPU count: "8"
-        return Fraction(int(value))
-
     if isinstance(value, float):
-        return Fraction(value).limit_denominator(10**9)
+        return Fraction(value).limit_denominator(10**9) if math.isfinite(value) else None
+    count = literal_count(value)
+    if count is not None:  # the usual GPU count: "8"
+        return Fraction(count)
     try:
         return quantities.parse(str(value).strip())[0]
     except ValueError:
@@ -481,9 +507,19 @@ COMMON_DEFAULTS: dict[str, Any] = {
 
 
 def literal_count(value: Any) -> int | None:
-    """A count written as a label or env value (``"8"``, ``8``); None when it is not a whole number."""
+    """A count written as a label or env value (``"8"``, ``8``); None when it is not a whole number
+    (or has more digits than any GPU count)."""
     text = "" if value is None or isinstance(value, bool) else str(value)
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= _MAX_COUNT_DIGITS else None
+
+
+#: A value a GPU rule's message quotes is cut to this many characters.
+QUOTED_CHARS = 40
+
+
+def quoted(text: str) -> str:
+    """``text`` (a value from the object) as a GPU rule's message quotes it: cut when long."""
+    return clip(text, QUOTED_CHARS)
 
 
 def plural(count: int, noun: str) -> str:

@@ -5,7 +5,8 @@ fine (it becomes the request), a request must equal the limit, a request without
 invalid, and extended resources take integer quantities only (not ``0.5`` or ``1500m``). The
 apiserver rejects these before a validating webhook sees them; chartguard flags them at lint time
 and keeps the mutating webhook from ever producing one. Every GPU resource (``nvidia.com/gpu``,
-MIG, shared) is checked.
+MIG, shared) is checked. Infinite, NaN and out-of-range quantities (beyond Kubernetes' int64) are
+invalid values, flagged here and counted as no GPUs by the other GPU rules.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from ...findings import Severity
 from ...manifests import Manifest, pointer
 from ..base import ObjectRule, RuleContext, Violation
-from .facts import COMMON_DEFAULTS, gpu_params_schema, quantity, requests_of
+from .facts import COMMON_DEFAULTS, gpu_params_schema, out_of_range, quantity, quoted, requests_of
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -24,24 +25,27 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
             for resource, (request, limit) in requests_of(container, ctx).items():
                 at = container.pointer + pointer("resources", "limits" if limit is not None else "requests", resource)
                 bad = [
-                    f"{section} {value!r}"
+                    f"{section} {quoted(repr(value))}"
                     for section, value in (("request", request), ("limit", limit))
                     if value is not None and ((q := quantity(value)) is None or q.denominator != 1 or q < 0)
                 ]
                 if bad:
+                    huge = out_of_range(request) or out_of_range(limit)
+                    problem = "is not a valid count (beyond Kubernetes' int64)" if huge else "is not a whole number"
                     yield Violation(
-                        detail=f"{container.label}: {resource} {', '.join(bad)} is not a whole number",
+                        detail=f"{container.label}: {resource} {', '.join(bad)} {problem}",
                         pointer=at,
                         reason="GPU quantity is not an integer",
                     )
                 elif limit is None:
                     yield Violation(
-                        detail=f"{container.label}: {resource} request {request} has no limit",
+                        detail=f"{container.label}: {resource} request {quoted(str(request))} has no limit",
                         pointer=at,
                         reason="GPU request without a limit",
                     )
                 elif request is not None and quantity(request) != quantity(limit):
-                    yield Violation(detail=f"{container.label}: {resource} request {request} != limit {limit}", pointer=at)
+                    shown = f"request {quoted(str(request))} != limit {quoted(str(limit))}"
+                    yield Violation(detail=f"{container.label}: {resource} {shown}", pointer=at)
 
 
 RULE = ObjectRule(

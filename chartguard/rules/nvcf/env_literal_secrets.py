@@ -8,26 +8,13 @@ workload. Use ``valueFrom.secretKeyRef``. The value itself is never printed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from ...findings import Severity
 from ...manifests import Manifest
+from ...redact import CREDENTIAL_IGNORED, CREDENTIAL_PATTERNS, credential_like
 from ...workloads import env_pointer, env_vars
 from ..base import ObjectRule, RuleContext, Violation, params_schema, string_list
-
-
-@lru_cache(maxsize=4096)
-def credential_like(name: str, patterns: tuple[str, ...], ignored: tuple[str, ...]) -> bool:
-    """Whether ``name`` matches one of ``patterns`` and none of ``ignored`` (case-insensitive)."""
-    return bool(_any_of(patterns).search(name)) and not _any_of(ignored).search(name)
-
-
-@lru_cache(maxsize=64)
-def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One case-insensitive regular expression matching any of ``patterns`` (none: never matches)."""
-    return re.compile("|".join(patterns) or "(?!)", re.IGNORECASE)
 
 
 def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
@@ -57,17 +44,8 @@ RULE = ObjectRule(
         ignore_patterns=string_list("regular expressions for names that only point at a credential"),
     ),
     defaults={
-        "name_patterns": [
-            "PASSWORD",
-            "PASSWD",
-            "SECRET",
-            "TOKEN",
-            "API_?KEY",
-            "ACCESS_?KEY",
-            "PRIVATE_?KEY",
-            "CREDENTIAL",
-        ],
-        "ignore_patterns": ["_(NAME|PATH|FILE|DIR|REF|ENABLED|URL)$"],
+        "name_patterns": list(CREDENTIAL_PATTERNS),
+        "ignore_patterns": list(CREDENTIAL_IGNORED),
     },
     reference="NVCF docs, Secret Management; Kubernetes good practices for Secrets",
 )

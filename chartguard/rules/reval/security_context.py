@@ -127,7 +127,7 @@ def check(manifest: Manifest, ctx: RuleContext) -> Iterable[Violation]:
 
 def _reval_pod(obj: dict[str, Any]) -> Pod | None:
     """The pod helm-reval validates in ``obj`` (raw data: the fix patches the object as given)."""
-    path = POD_TEMPLATES.get((obj.get("apiVersion"), obj.get("kind")))  # type: ignore[arg-type]
+    path = POD_TEMPLATES.get((text(obj.get("apiVersion")), text(obj.get("kind"))))
     template: Any = obj if path is not None else None
     for part in path or ():
         template = template.get(part) if isinstance(template, dict) else None
