@@ -27,7 +27,7 @@ from .chart_tree import (
 )
 from .errors import InputError, RenderError
 from .findings import Location
-from .inputs import TooLarge, read_stream
+from .inputs import read_input
 from .manifests import safe_load
 
 __all__ = ["MAX_COMPRESSED_BYTES", "MAX_FILE_BYTES", "MAX_TREE_BYTES", "ChartSource", "load_chart", "read_archive"]
@@ -133,14 +133,7 @@ def load_chart(path: str | os.PathLike[str]) -> ChartSource:
         metadata = _parse_chart_yaml(tree.files["Chart.yaml"], f"{display}/Chart.yaml")
         return ChartSource(display=display, metadata=metadata, tree=tree, directory=path)
     if path.exists():
-        try:
-            with open(path, "rb") as handle:
-                data = read_stream(handle, MAX_COMPRESSED_BYTES)
-        except TooLarge:
-            raise InputError(f"{display}: chart archive is larger than {MAX_COMPRESSED_BYTES:,} bytes") from None
-        except OSError as exc:
-            raise InputError(f"{display}: cannot read ({exc.strerror})") from None
-        return chart_from_archive(data, display)
+        return chart_from_archive(read_input(display, MAX_COMPRESSED_BYTES, "chart archive"), display)
     raise InputError(f"{display}: no such file or directory")
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import BinaryIO
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 
 
 class TooLarge(Exception):
@@ -51,6 +51,17 @@ def read_file(path: str, limit: int, what: str) -> bytes:
         raise UsageError(f"{path}: {what} expected, got a directory") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+
+
+def read_input(path: str, limit: int, what: str) -> bytes:
+    """``read_file`` for the input being judged (a chart archive, a manifest file): InputError."""
+    try:
+        with open(path, "rb") as handle:
+            return read_stream(handle, limit)
+    except TooLarge:
+        raise InputError(f"{path}: {what} is larger than {limit:,} bytes") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def read_text(path: str, limit: int, what: str) -> str:

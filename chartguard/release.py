@@ -27,7 +27,7 @@ from .errors import InputError, UsageError
 from .findings import Report
 from .fixes import apply_fixes
 from .function import FunctionSpec, load_function, with_instance_type
-from .inputs import TooLarge, read_stream
+from .inputs import TooLarge, read_input, read_stream
 from .manifests import Manifest, parse_stream
 from .output.fixed import dump_object
 from .profile import DEFAULT_PROFILE, Profile, load_profile, with_pod_security
@@ -151,14 +151,7 @@ def is_manifest_file(target: str) -> bool:
 
 def read_manifest_file(target: str) -> str:
     """A manifest file's text, at most MAX_STREAM_BYTES (whatever its size claims)."""
-    try:
-        with open(target, "rb") as handle:
-            data = read_stream(handle, MAX_STREAM_BYTES)
-    except TooLarge:
-        raise InputError(f"{target}: more than the {MAX_STREAM_BYTES:,} bytes chartguard reads") from None
-    except OSError as exc:
-        raise InputError(f"{target}: cannot read ({exc.strerror or exc})") from None
-    return decode_text(data, target)
+    return decode_text(read_input(target, MAX_STREAM_BYTES, "manifest file"), target)
 
 
 def read_stdin() -> str:
