@@ -67,6 +67,11 @@ class ChartTree:
 
     files: dict[str, bytes] = field(default_factory=dict)
 
+    @property
+    def has_values_schema(self) -> bool:
+        """Whether any chart of the tree ships a values schema."""
+        return any(posixpath.basename(path) == SCHEMA_FILE for path in self.files)
+
     def chart_roots(self) -> list[str]:
         """The folders holding a chart (``""`` for the chart itself, ``charts/sub``, ...)."""
         return sorted(posixpath.dirname(path) for path in self.files if posixpath.basename(path) == "Chart.yaml")

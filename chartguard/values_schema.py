@@ -31,6 +31,8 @@ _BASE = "https://chart.invalid/"
 def validate_values(tree: ChartTree, values: dict[str, Any], display: str) -> None:
     """RenderError listing the first violations (Helm's wording), or naming a reference outside
     the chart; ``values`` are the chart's coalesced values (defaults and the user's)."""
+    if not tree.has_values_schema:
+        return
     problems: list[str] = []
     for folder, chart_values in _charts_with_values(tree, "", values):
         path = posixpath.join(folder, SCHEMA_FILE)

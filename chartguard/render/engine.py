@@ -60,7 +60,7 @@ def engine_render(
     if options.api_versions:
         native_options["api_versions"] = list(options.api_versions)
     try:
-        found = worker.call("render", chart.engine_archive(), values, native_options)
+        found = worker.call("render", chart.engine_archive(), values, native_options, chart.tree.has_values_schema)
     except worker.EngineFailed as exc:
         raise HelmEngineError(exc.detail, loading=True) from None
     before_render(chart, found["dependencies"], found["values"])

@@ -11,7 +11,7 @@ import helm_python as helm
 from helm_python import _native
 
 
-def render(archive: bytes, values: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def render(archive: bytes, values: dict[str, Any], options: dict[str, Any], coalesce: bool) -> dict[str, Any]:
     """Load a packaged chart and render it: ``{dependencies, values, templates, crds, error}``.
 
     A render failure is returned as ``error`` (Helm's message) with the chart's dependencies and
@@ -19,7 +19,7 @@ def render(archive: bytes, values: dict[str, Any], options: dict[str, Any]) -> d
     """
     with helm.Chart.load_archive(archive) as chart:
         found: dict[str, Any] = {"dependencies": chart.dependencies, "error": None, "templates": {}, "crds": []}
-        found["values"] = chart.merge_values(values)
+        found["values"] = chart.merge_values(values) if coalesce else {}  # for the values schemas only
         try:
             # Chart.render does not expose kube_version/api_versions; the native call does.
             raw = _native.call_string("helm_render", chart._raw(), json.dumps(values), json.dumps(options))
