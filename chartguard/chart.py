@@ -30,7 +30,7 @@ from .findings import Location
 from .inputs import read_input
 from .manifests import safe_load
 
-__all__ = ["MAX_COMPRESSED_BYTES", "MAX_FILE_BYTES", "MAX_TREE_BYTES", "ChartSource", "load_chart", "read_archive"]
+__all__ = ["MAX_COMPRESSED_BYTES", "MAX_FILE_BYTES", "MAX_TREE_BYTES", "ChartSource", "chart_from_archive", "load_chart"]
 
 
 @dataclass
@@ -145,13 +145,6 @@ def chart_from_archive(data: bytes, display: str) -> ChartSource:
         raise InputError(f"{display}: not a Helm chart archive (no {root}/Chart.yaml)")
     metadata = _parse_chart_yaml(chart_yaml, f"{display}:{root}/Chart.yaml")
     return ChartSource(display=display, metadata=metadata, tree=tree, archive=data, root=root)
-
-
-def read_archive(data: bytes, display: str) -> tuple[dict[str, bytes], str]:
-    """A packaged chart's files as ``{top folder/path: bytes}`` and its top folder (the whole tree
-    within one budget, subchart archives expanded)."""
-    tree, root = read_packaged(data, display)
-    return {f"{root}/{path}": content for path, content in tree.files.items()}, root
 
 
 def _parse_chart_yaml(data: bytes, where: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ refused by ``chart_tree``.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import BinaryIO
 
@@ -72,19 +71,9 @@ def read_text(path: str, limit: int, what: str) -> str:
         raise UsageError(f"{path}: {what} is not UTF-8 text") from None
 
 
-def read_stdin(limit: int, what: str) -> bytes:
-    """Standard input, at most ``limit`` bytes (UsageError when it is a terminal or holds more)."""
+def read_stdin(limit: int, what: str, advice: str = "") -> bytes:
+    """Standard input, at most ``limit`` bytes: UsageError when it is a terminal (``advice`` says
+    what to pipe into it), TooLarge when it holds more."""
     if sys.stdin is None or sys.stdin.isatty():
-        raise UsageError(f"'-' reads {what} from stdin, but stdin is a terminal")
-    try:
-        return read_stream(sys.stdin.buffer, limit)
-    except TooLarge:
-        raise UsageError(f"<stdin>: {what} is larger than {limit:,} bytes") from None
-
-
-def is_regular(path: str) -> bool:
-    """Whether ``path`` is a regular file (following links), without opening it."""
-    try:
-        return os.path.isfile(path)
-    except OSError:
-        return False
+        raise UsageError(f"'-' reads {what} from stdin, but stdin is a terminal" + (f" ({advice})" if advice else ""))
+    return read_stream(sys.stdin.buffer, limit)

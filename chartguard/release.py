@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,13 +20,14 @@ from typing import Any, TypedDict, Unpack
 import orjson
 import yaml
 
+from . import inputs
 from .chart import ChartSource, load_chart
 from .engine import run_rules
 from .errors import InputError, UsageError
 from .findings import Report
 from .fixes import apply_fixes
 from .function import FunctionSpec, load_function, with_instance_type
-from .inputs import TooLarge, read_input, read_stream
+from .inputs import TooLarge, read_input
 from .manifests import Manifest, parse_stream
 from .output.fixed import dump_object
 from .profile import DEFAULT_PROFILE, Profile, load_profile, with_pod_security
@@ -156,10 +156,8 @@ def read_manifest_file(target: str) -> str:
 
 def read_stdin() -> str:
     """Manifests piped on stdin, at most MAX_STREAM_BYTES (a terminal is a usage error)."""
-    if sys.stdin is None or sys.stdin.isatty():
-        raise UsageError("'-' reads manifests from stdin, but stdin is a terminal (pipe `helm template` into it)")
     try:
-        data = read_stream(sys.stdin.buffer, MAX_STREAM_BYTES)
+        data = inputs.read_stdin(MAX_STREAM_BYTES, "manifests", "pipe `helm template` into it")
     except TooLarge:
         raise InputError(f"<stdin>: more than {MAX_STREAM_BYTES:,} bytes") from None
     return decode_text(data, "<stdin>")

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .errors import RenderError, UsageError
-from .inputs import read_stdin, read_text
+from .inputs import TooLarge, read_stdin, read_text
 from .manifests import MAX_NESTING_DEPTH, safe_load
 from .render import worker
 
@@ -176,7 +176,10 @@ def read_text_file(path: str, flag: str) -> str:
 
 def sys_stdin_text() -> str:
     """Values piped on stdin (``-f -``), at most MAX_VALUES_FILE_BYTES."""
-    data = read_stdin(MAX_VALUES_FILE_BYTES, "values")
+    try:
+        data = read_stdin(MAX_VALUES_FILE_BYTES, "values")
+    except TooLarge:
+        raise UsageError(f"<stdin>: values is larger than {MAX_VALUES_FILE_BYTES:,} bytes") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

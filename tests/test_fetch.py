@@ -19,7 +19,7 @@ from helpers.paths import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chartguard.chart import read_archive
+from chartguard.chart import chart_from_archive
 from chartguard.helmreval import ServerSettings
 from chartguard.helmreval.fetch import FetchError, fetch_chart, is_private_ip, validate_chart_url
 from chartguard.helmreval.fetch import auth as fetch_auth
@@ -159,8 +159,8 @@ def test_fetch_with_secret(server: ChartServer, chart_bytes: bytes) -> None:
     url = server.url("/charts/good-1.0.0.tgz")
     data = fetch_chart(url, secrets(host_of(server), (CHART_USER, CHART_PASSWORD)), ALLOW)
     assert data == chart_bytes
-    files, root = read_archive(data, url)
-    assert root == "good" and "good/Chart.yaml" in files
+    chart = chart_from_archive(data, url)
+    assert chart.root == "good" and "Chart.yaml" in chart.tree.files
     assert server.log == [("/charts/good-1.0.0.tgz", "Basic " + basic(CHART_USER, CHART_PASSWORD))]
 
 

@@ -53,7 +53,7 @@ def load_source(chart_ref: str, request: Mapping[str, Any], settings: Any) -> Ch
     try:
         if is_remote(chart_ref):
             data = fetch_chart(chart_ref, request, settings)
-            return chart_from_bytes(data, chart_ref)
+            return chart_from_archive(data, chart_ref)
         return load_chart(local_path(chart_ref))
     except ChartguardError as exc:
         raise RenderFailed(exc.message) from None
@@ -80,11 +80,6 @@ def local_path(chart_ref: str) -> str:
         parsed = urlparse(chart_ref)
         return unquote((parsed.netloc if parsed.netloc not in ("", "localhost") else "") + parsed.path)
     return chart_ref
-
-
-def chart_from_bytes(data: bytes, display: str) -> ChartSource:
-    """A ChartSource from a packaged chart's bytes (as downloaded)."""
-    return chart_from_archive(data, display)
 
 
 def render_stream(source: ChartSource, render: RenderInput) -> str:
